@@ -1,0 +1,898 @@
+/*
+ * convert_out.c
+ *		Python -> Datum for the rows execute() yields: the hot path.
+ *
+ * Each column gets a converter chosen once per scan from its type.  Native
+ * Python values take a direct route (no str() and no input function): int
+ * -> int2/4/8/numeric/float, float -> float4/8/numeric, bool, str -> text,
+ * datetime/date/time -> timestamptz/timestamp/date/time, Decimal ->
+ * numeric, bytes -> bytea, dict/list -> json/jsonb (jsonb built in place),
+ * list/tuple -> arrays (None elements -> NULL).  Everything else falls back
+ * to str(value) and the type's input function, as upstream multicorn does.
+ * A value that cannot be converted is an ERROR naming table, column, Python
+ * type and value.
+ */
+#include "multicorn.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+/* PostgreSQL's utils/datetime.h and Python's datetime.h share a guard. */
+#undef DATETIME_H
+#include <datetime.h>
+
+typedef enum MCKind
+{
+	K_OTHER = 0, K_INT2, K_INT4, K_INT8, K_FLOAT4, K_FLOAT8, K_NUMERIC, K_BOOL,
+	K_TEXT, K_TIMESTAMPTZ, K_TIMESTAMP, K_DATE, K_TIME, K_JSON, K_JSONB, K_BYTEA,
+	K_ARRAY
+} MCKind;
+
+struct MCConverter
+{
+	MCKind		kind;
+	Oid			typoid;
+	int32		typmod;
+	FmgrInfo	infunc;
+	Oid			ioparam;
+	/* arrays */
+	Oid			elemtype;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	MCConverter *elem;
+};
+
+static PyObject *decimal_cls = NULL;
+static PyObject *json_dumps = NULL;
+static PyObject *json_default = NULL;
+
+void		mc_convert_out_init(void);
+
+void
+mc_convert_out_init(void)
+{
+	PyObject   *mod;
+
+	PyDateTime_IMPORT;
+	if (PyDateTimeAPI == NULL)
+		mc_raise_python_error();
+	mod = PyImport_ImportModule("decimal");
+	if (mod == NULL)
+		mc_raise_python_error();
+	decimal_cls = PyObject_GetAttrString(mod, "Decimal");
+	Py_DECREF(mod);
+	mod = PyImport_ImportModule("json");
+	if (mod == NULL || decimal_cls == NULL)
+		mc_raise_python_error();
+	json_dumps = PyObject_GetAttrString(mod, "dumps");
+	Py_DECREF(mod);
+	json_default = PyObject_GetAttrString(mc_multicorn_module(), "_json_default");
+	if (json_dumps == NULL || json_default == NULL)
+		mc_raise_python_error();
+}
+
+static MCKind
+kind_of(Oid typoid, int32 typmod)
+{
+	switch (typoid)
+	{
+		case INT2OID:
+			return K_INT2;
+		case INT4OID:
+			return K_INT4;
+		case INT8OID:
+			return K_INT8;
+		case FLOAT4OID:
+			return K_FLOAT4;
+		case FLOAT8OID:
+			return K_FLOAT8;
+		case NUMERICOID:
+			return K_NUMERIC;
+		case BOOLOID:
+			return K_BOOL;
+		case TEXTOID:
+			return K_TEXT;
+		case VARCHAROID:
+			return typmod < 0 ? K_TEXT : K_OTHER;	/* varchar(n) checks length */
+		case TIMESTAMPTZOID:
+			return typmod < 0 ? K_TIMESTAMPTZ : K_OTHER;
+		case TIMESTAMPOID:
+			return typmod < 0 ? K_TIMESTAMP : K_OTHER;
+		case DATEOID:
+			return K_DATE;
+		case TIMEOID:
+			return typmod < 0 ? K_TIME : K_OTHER;
+		case JSONOID:
+			return K_JSON;
+		case JSONBOID:
+			return K_JSONB;
+		case BYTEAOID:
+			return K_BYTEA;
+		default:
+			/* Domains keep the input function so their checks run. */
+			if (type_is_array(typoid) && get_typtype(typoid) != TYPTYPE_DOMAIN)
+				return K_ARRAY;
+			return K_OTHER;
+	}
+}
+
+MCConverter *
+mc_make_converter(Oid typoid, int32 typmod)
+{
+	MCConverter *c = palloc0(sizeof(MCConverter));
+	Oid			infunc;
+
+	c->typoid = typoid;
+	c->typmod = typmod;
+	c->kind = kind_of(typoid, typmod);
+	getTypeInputInfo(typoid, &infunc, &c->ioparam);
+	fmgr_info(infunc, &c->infunc);
+	if (c->kind == K_ARRAY)
+	{
+		c->elemtype = get_element_type(typoid);
+		get_typlenbyvalalign(c->elemtype, &c->elmlen, &c->elmbyval, &c->elmalign);
+		c->elem = mc_make_converter(c->elemtype, typmod);
+	}
+	return c;
+}
+
+/* Where a value goes, for error messages. */
+typedef struct Target
+{
+	const char *relname;
+	const char *colname;
+	MCConverter *conv;
+} Target;
+
+static void pg_attribute_noreturn()
+conversion_error(const Target *t, PyObject *value, const char *reason)
+{
+	char	   *repr = mc_pyrepr_trunc(value, 200);
+
+	PyErr_Clear();
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("cannot convert Python %s to %s for column \"%s\" of foreign table \"%s\": %s",
+					Py_TYPE(value)->tp_name, format_type_be(t->conv->typoid),
+					t->colname, t->relname, reason),
+			 errdetail("Python value: %s", repr)));
+}
+
+static void
+check_no_nul(const Target *t, PyObject *value, const char *s, Py_ssize_t len)
+{
+	if (memchr(s, '\0', len) != NULL)
+		conversion_error(t, value, "the string contains a NUL character");
+}
+
+/* A Python str as server-encoded bytes. */
+static const char *
+utf8_of(const Target *t, PyObject *value, Py_ssize_t *len)
+{
+	const char *s = PyUnicode_AsUTF8AndSize(value, len);
+
+	if (s == NULL)
+		conversion_error(t, value, "the string is not valid Unicode");
+	check_no_nul(t, value, s, *len);
+	if (GetDatabaseEncoding() != PG_UTF8)
+		s = mc_utf8_to_server(s, *len, len);
+	return s;
+}
+
+/* str(value) -> input function; input errors are reworded to name the target. */
+static Datum
+via_input_function(const Target *t, PyObject *value)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	PyObject   *str = PyUnicode_Check(value) ? Py_NewRef(value) : PyObject_Str(value);
+	Py_ssize_t	len;
+	const char *s;
+	char	   *cstr;
+	volatile Datum result = (Datum) 0;
+
+	if (str == NULL)
+		conversion_error(t, value, "str() failed");
+	s = PyUnicode_AsUTF8AndSize(str, &len);
+	if (s == NULL)
+	{
+		Py_DECREF(str);
+		conversion_error(t, value, "str() is not valid Unicode");
+	}
+	if (memchr(s, '\0', len) != NULL)
+	{
+		Py_DECREF(str);
+		conversion_error(t, value, "the string contains a NUL character");
+	}
+	if (GetDatabaseEncoding() != PG_UTF8)
+		cstr = mc_utf8_to_server(s, len, NULL);
+	else
+		cstr = pnstrdup(s, len);
+	Py_DECREF(str);
+
+	PG_TRY();
+	{
+		result = InputFunctionCall(&t->conv->infunc, cstr, t->conv->ioparam, t->conv->typmod);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		/* Only data errors are about the value; anything else (a cancel) passes. */
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INVALID_TEXT_REPRESENTATION)
+			PG_RE_THROW();
+		FlushErrorState();
+		conversion_error(t, value, edata->message);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static Datum
+text_datum(const Target *t, PyObject *value)
+{
+	Py_ssize_t	len;
+	const char *s = utf8_of(t, value, &len);
+
+	return PointerGetDatum(cstring_to_text_with_len(s, len));
+}
+
+static Datum
+int_datum(const Target *t, PyObject *value, int64 min, int64 max)
+{
+	int			overflow;
+	long long	v = PyLong_AsLongLongAndOverflow(value, &overflow);
+
+	if (v == -1 && PyErr_Occurred())
+		conversion_error(t, value, "not an integer");
+	if (overflow || v < min || v > max)
+		conversion_error(t, value, "value out of range");
+	switch (t->conv->kind)
+	{
+		case K_INT2:
+			return Int16GetDatum((int16) v);
+		case K_INT4:
+			return Int32GetDatum((int32) v);
+		default:
+			return Int64GetDatum((int64) v);
+	}
+}
+
+static double
+double_of(const Target *t, PyObject *value)
+{
+	double		d = PyFloat_Check(value) ? PyFloat_AS_DOUBLE(value) : PyLong_AsDouble(value);
+
+	if (d == -1.0 && PyErr_Occurred())
+		conversion_error(t, value, "value out of range for a double");
+	return d;
+}
+
+static Numeric
+numeric_from_cstring(const char *s)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
+/* int, float or Decimal -> numeric; NULL if value is none of those. */
+static Numeric
+numeric_of(const Target *t, PyObject *value)
+{
+	if (PyLong_Check(value) && !PyBool_Check(value))
+	{
+		int			overflow;
+		long long	v = PyLong_AsLongLongAndOverflow(value, &overflow);
+
+		if (!overflow && !(v == -1 && PyErr_Occurred()))
+			return int64_to_numeric(v);
+		PyErr_Clear();
+	}
+	else if (PyFloat_Check(value))
+	{
+		char	   *repr = PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, 0, NULL);
+		Numeric		n;
+
+		if (repr == NULL)
+			conversion_error(t, value, "float formatting failed");
+		if (strcmp(repr, "inf") == 0 || strcmp(repr, "-inf") == 0 || strcmp(repr, "nan") == 0)
+			n = numeric_from_cstring(strcmp(repr, "nan") == 0 ? "NaN" :
+									 repr[0] == '-' ? "-Infinity" : "Infinity");
+		else
+			n = numeric_from_cstring(repr);
+		PyMem_Free(repr);
+		return n;
+	}
+	else if (!PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls))
+		return NULL;
+	{
+		char	   *s = mc_pystr(value);
+
+		return numeric_from_cstring(s);
+	}
+}
+
+static Datum
+numeric_datum(const Target *t, PyObject *value)
+{
+	Numeric		n = numeric_of(t, value);
+	Datum		d;
+
+	if (n == NULL)
+		return via_input_function(t, value);
+	d = NumericGetDatum(n);
+	if (t->conv->typmod >= 0)
+		d = DirectFunctionCall2(numeric, d, Int32GetDatum(t->conv->typmod));
+	return d;
+}
+
+/* datetime -> Timestamp; with_tz: aware values are shifted to UTC, naive ones read in TimeZone. */
+static Timestamp
+timestamp_of(const Target *t, PyObject *value, bool with_tz)
+{
+	int			y = PyDateTime_GET_YEAR(value),
+				mo = PyDateTime_GET_MONTH(value),
+				d = PyDateTime_GET_DAY(value);
+	int			h = PyDateTime_DATE_GET_HOUR(value),
+				mi = PyDateTime_DATE_GET_MINUTE(value),
+				s = PyDateTime_DATE_GET_SECOND(value);
+	int			us = PyDateTime_DATE_GET_MICROSECOND(value);
+	PyObject   *tz = PyDateTime_DATE_GET_TZINFO(value);
+	Timestamp	ts;
+
+	ts = (int64) (date2j(y, mo, d) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY +
+		((int64) (h * 60 + mi) * 60 + s) * USECS_PER_SEC + us;
+	if (with_tz && tz == Py_None)
+	{
+		struct pg_tm tm;
+
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y, tm.tm_mon = mo, tm.tm_mday = d;
+		tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
+		ts += (int64) DetermineTimeZoneOffset(&tm, session_timezone) * USECS_PER_SEC;
+	}
+	else if (with_tz && tz != PyDateTime_TimeZone_UTC)
+	{
+		PyObject   *off = PyObject_CallMethod(value, "utcoffset", NULL);
+
+		if (off == NULL)
+			conversion_error(t, value, "utcoffset() failed");
+		if (PyDelta_Check(off))
+			ts -= ((int64) PyDateTime_DELTA_GET_DAYS(off) * SECS_PER_DAY +
+				   PyDateTime_DELTA_GET_SECONDS(off)) * USECS_PER_SEC +
+				PyDateTime_DELTA_GET_MICROSECONDS(off);
+		Py_DECREF(off);
+	}
+	if (!IS_VALID_TIMESTAMP(ts))
+		conversion_error(t, value, "timestamp out of range");
+	return ts;
+}
+
+static Datum array_datum(const Target *t, PyObject *value);
+static Datum jsonb_datum(const Target *t, PyObject *value);
+
+static Datum
+json_datum(const Target *t, PyObject *value)
+{
+	PyObject   *args = PyTuple_Pack(1, value);
+	PyObject   *kwargs = Py_BuildValue("{s:O,s:O,s:O}", "ensure_ascii", Py_False,
+									   "allow_nan", Py_False, "default", json_default);
+	PyObject   *text = NULL;
+	Datum		d;
+
+	if (args && kwargs)
+		text = PyObject_Call(json_dumps, args, kwargs);
+	Py_XDECREF(args);
+	Py_XDECREF(kwargs);
+	if (text == NULL)
+	{
+		char	   *why = NULL;
+		PyObject   *type,
+				   *val,
+				   *tb;
+
+		PyErr_Fetch(&type, &val, &tb);
+		if (val)
+			why = mc_pystr(val);
+		Py_XDECREF(type);
+		Py_XDECREF(val);
+		Py_XDECREF(tb);
+		conversion_error(t, value, why ? why : "not JSON serializable");
+	}
+	d = text_datum(t, text);
+	Py_DECREF(text);
+	return d;
+}
+
+Datum
+mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
+				   const char *relname, const char *colname)
+{
+	Target		t = {relname, colname, c};
+
+	if (value == Py_None)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	*isnull = false;
+	switch (c->kind)
+	{
+		case K_INT2:
+			if (PyLong_Check(value))
+				return int_datum(&t, value, PG_INT16_MIN, PG_INT16_MAX);
+			break;
+		case K_INT4:
+			if (PyLong_Check(value))
+				return int_datum(&t, value, PG_INT32_MIN, PG_INT32_MAX);
+			break;
+		case K_INT8:
+			if (PyLong_Check(value))
+				return int_datum(&t, value, PG_INT64_MIN, PG_INT64_MAX);
+			break;
+		case K_FLOAT8:
+			if (PyFloat_Check(value) || PyLong_Check(value))
+				return Float8GetDatum(double_of(&t, value));
+			break;
+		case K_FLOAT4:
+			if (PyFloat_Check(value) || PyLong_Check(value))
+			{
+				double		d = double_of(&t, value);
+				float4		f = (float4) d;
+
+				if (isinf(f) && !isinf(d))
+					conversion_error(&t, value, "value out of range for type real");
+				return Float4GetDatum(f);
+			}
+			break;
+		case K_NUMERIC:
+			return numeric_datum(&t, value);
+		case K_BOOL:
+			if (PyBool_Check(value))
+				return BoolGetDatum(value == Py_True);
+			if (PyLong_Check(value))
+				return BoolGetDatum(PyObject_IsTrue(value) == 1);
+			break;
+		case K_TEXT:
+			if (PyUnicode_Check(value))
+				return text_datum(&t, value);
+			break;
+		case K_TIMESTAMPTZ:
+			if (PyDateTime_Check(value))
+				return TimestampTzGetDatum(timestamp_of(&t, value, true));
+			break;
+		case K_TIMESTAMP:
+			if (PyDateTime_Check(value))
+				return TimestampGetDatum(timestamp_of(&t, value, false));
+			break;
+		case K_DATE:
+			if (PyDate_Check(value))
+				return DateADTGetDatum(date2j(PyDateTime_GET_YEAR(value), PyDateTime_GET_MONTH(value),
+											  PyDateTime_GET_DAY(value)) - POSTGRES_EPOCH_JDATE);
+			break;
+		case K_TIME:
+			if (PyTime_Check(value))
+				return TimeADTGetDatum(((int64) (PyDateTime_TIME_GET_HOUR(value) * 60 +
+												 PyDateTime_TIME_GET_MINUTE(value)) * 60 +
+										PyDateTime_TIME_GET_SECOND(value)) * USECS_PER_SEC +
+									   PyDateTime_TIME_GET_MICROSECOND(value));
+			break;
+		case K_JSONB:
+			if (PyDict_Check(value) || PyList_Check(value) || PyTuple_Check(value) ||
+				PyBool_Check(value) || PyLong_Check(value) || PyFloat_Check(value) ||
+				PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls) ||
+				PyDate_Check(value) || PyTime_Check(value))
+				return jsonb_datum(&t, value);
+			break;
+		case K_JSON:
+			if (PyDict_Check(value) || PyList_Check(value) || PyTuple_Check(value) ||
+				PyBool_Check(value) || PyFloat_Check(value) || PyLong_Check(value))
+				return json_datum(&t, value);
+			break;
+		case K_BYTEA:
+			if (PyBytes_Check(value) || PyByteArray_Check(value))
+			{
+				char	   *buf = PyBytes_Check(value) ? PyBytes_AS_STRING(value) : PyByteArray_AS_STRING(value);
+				Py_ssize_t	len = PyBytes_Check(value) ? PyBytes_GET_SIZE(value) : PyByteArray_GET_SIZE(value);
+				bytea	   *b = palloc(len + VARHDRSZ);
+
+				SET_VARSIZE(b, len + VARHDRSZ);
+				memcpy(VARDATA(b), buf, len);
+				return PointerGetDatum(b);
+			}
+			break;
+		case K_ARRAY:
+			if (PyList_Check(value) || PyTuple_Check(value))
+				return array_datum(&t, value);
+			break;
+		case K_OTHER:
+			break;
+	}
+	return via_input_function(&t, value);
+}
+
+/* ---------- arrays ---------- */
+
+typedef struct ArrayFill
+{
+	const Target *t;
+	PyObject   *top;
+	int			ndim;
+	int		   *dims;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			pos;
+} ArrayFill;
+
+static bool
+is_seq(PyObject *o)
+{
+	return PyList_Check(o) || PyTuple_Check(o);
+}
+
+static void
+fill_array(ArrayFill *f, PyObject *seq, int dim)
+{
+	Py_ssize_t	n = PySequence_Fast_GET_SIZE(seq);
+	PyObject  **items = PySequence_Fast_ITEMS(seq);
+	Py_ssize_t	i;
+
+	if (n != f->dims[dim])
+		conversion_error(f->t, f->top, "multidimensional arrays must have sub-lists of matching lengths");
+	for (i = 0; i < n; i++)
+	{
+		if (dim + 1 < f->ndim)
+		{
+			if (!is_seq(items[i]))
+				conversion_error(f->t, f->top, "multidimensional arrays must have sub-lists of matching lengths");
+			fill_array(f, items[i], dim + 1);
+		}
+		else
+		{
+			MCConverter *ec = f->t->conv->elem;
+			Target		et = {f->t->relname, f->t->colname, ec};
+
+			if (is_seq(items[i]) && ec->kind != K_JSON && ec->kind != K_JSONB)
+				conversion_error(f->t, f->top, "multidimensional arrays must have sub-lists of matching lengths");
+			f->elems[f->pos] = mc_python_to_datum(ec, items[i], &f->nulls[f->pos],
+												  et.relname, et.colname);
+			f->pos++;
+		}
+	}
+}
+
+static Datum
+array_datum(const Target *t, PyObject *value)
+{
+	MCConverter *c = t->conv;
+	int			dims[MAXDIM],
+				lbs[MAXDIM];
+	int			ndim = 0,
+				total = 1,
+				i;
+	PyObject   *cur = value;
+	bool		elem_is_json = c->elem->kind == K_JSON || c->elem->kind == K_JSONB;
+	ArrayFill	f;
+
+	while (is_seq(cur))
+	{
+		Py_ssize_t	n = PySequence_Fast_GET_SIZE(cur);
+
+		if (ndim == MAXDIM)
+			conversion_error(t, value, "too many array dimensions");
+		dims[ndim] = (int) n;
+		lbs[ndim] = 1;
+		ndim++;
+		if (n == 0 || elem_is_json)
+			break;
+		cur = PySequence_Fast_ITEMS(cur)[0];
+	}
+	for (i = 0; i < ndim; i++)
+		total *= dims[i];
+	if (total == 0)
+		return PointerGetDatum(construct_empty_array(c->elemtype));
+	f.t = t;
+	f.top = value;
+	f.ndim = ndim;
+	f.dims = dims;
+	f.elems = palloc(sizeof(Datum) * total);
+	f.nulls = palloc(sizeof(bool) * total);
+	f.pos = 0;
+	fill_array(&f, value, 0);
+	return PointerGetDatum(construct_md_array(f.elems, f.nulls, ndim, dims, lbs, c->elemtype,
+											  c->elmlen, c->elmbyval, c->elmalign));
+}
+
+/* ---------- jsonb built in place ---------- */
+
+/*
+ * The JsonbValues point into string buffers until JsonbValueToJsonb copies
+ * them; buffers of temporary Python objects are copied (copy = true).
+ */
+static void
+jsonb_string(const Target *t, PyObject *top, PyObject *str, JsonbValue *jv, bool copy)
+{
+	Py_ssize_t	len;
+	const char *s = PyUnicode_AsUTF8AndSize(str, &len);
+
+	if (s == NULL)
+		conversion_error(t, top, "a string is not valid Unicode");
+	if (memchr(s, '\0', len))
+		conversion_error(t, top, "jsonb cannot hold a NUL character");
+	if (GetDatabaseEncoding() != PG_UTF8)
+		s = mc_utf8_to_server(s, len, &len);
+	else if (copy)
+		s = pnstrdup(s, len);
+	jv->type = jbvString;
+	jv->val.string.len = (int) len;
+	jv->val.string.val = (char *) s;
+}
+
+static void
+jsonb_key(const Target *t, PyObject *top, PyObject *key, JsonbValue *jv)
+{
+	PyObject   *str = NULL;
+
+	if (PyUnicode_Check(key))
+	{
+		jsonb_string(t, top, key, jv, false);
+		return;
+	}
+	/* As json.dumps does for non-string keys. */
+	if (key == Py_True || key == Py_False || key == Py_None)
+		str = PyUnicode_FromString(key == Py_True ? "true" : key == Py_False ? "false" : "null");
+	else if (PyLong_Check(key) || PyFloat_Check(key))
+		str = PyObject_Str(key);
+	else
+		conversion_error(t, top, psprintf("a dict key of type %s is not valid in JSON",
+										  Py_TYPE(key)->tp_name));
+	if (str == NULL)
+		conversion_error(t, top, "a dict key could not be converted");
+	jsonb_string(t, top, str, jv, true);
+	Py_DECREF(str);
+}
+
+static void
+jsonb_scalar(const Target *t, PyObject *top, PyObject *value, JsonbValue *jv)
+{
+	if (value == Py_None)
+		jv->type = jbvNull;
+	else if (PyBool_Check(value))
+	{
+		jv->type = jbvBool;
+		jv->val.boolean = (value == Py_True);
+	}
+	else if (PyUnicode_Check(value))
+		jsonb_string(t, top, value, jv, false);
+	else if (PyLong_Check(value) || PyFloat_Check(value) ||
+			 PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls))
+	{
+		Numeric		n = numeric_of(t, value);
+
+		if (n == NULL || numeric_is_nan(n) || numeric_is_inf(n))
+			conversion_error(t, top, "JSON cannot represent NaN or infinity");
+		jv->type = jbvNumeric;
+		jv->val.numeric = n;
+	}
+	else if (PyDate_Check(value) || PyTime_Check(value))
+	{
+		PyObject   *iso = PyObject_CallMethod(value, "isoformat", NULL);
+
+		if (iso == NULL)
+			conversion_error(t, top, "isoformat() failed");
+		jsonb_string(t, top, iso, jv, true);
+		Py_DECREF(iso);
+	}
+	else
+		conversion_error(t, top, psprintf("a value of type %s inside it is not valid in JSON",
+										  Py_TYPE(value)->tp_name));
+}
+
+/* Returns what the last pushJsonbValue returned: the root, at top level. */
+static JsonbValue *
+push_jsonb(const Target *t, PyObject *top, PyObject *value, JsonbParseState **state,
+		   JsonbIteratorToken token)
+{
+	JsonbValue	jv;
+
+	check_stack_depth();
+	if (PyDict_Check(value))
+	{
+		Py_ssize_t	pos = 0;
+		PyObject   *k,
+				   *v;
+
+		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+		while (PyDict_Next(value, &pos, &k, &v))
+		{
+			jsonb_key(t, top, k, &jv);
+			pushJsonbValue(state, WJB_KEY, &jv);
+			push_jsonb(t, top, v, state, WJB_VALUE);
+		}
+		return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+	}
+	if (is_seq(value))
+	{
+		Py_ssize_t	i,
+					n = PySequence_Fast_GET_SIZE(value);
+		PyObject  **items = PySequence_Fast_ITEMS(value);
+
+		pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+		for (i = 0; i < n; i++)
+			push_jsonb(t, top, items[i], state, WJB_ELEM);
+		return pushJsonbValue(state, WJB_END_ARRAY, NULL);
+	}
+	jsonb_scalar(t, top, value, &jv);
+	return pushJsonbValue(state, token, &jv);
+}
+
+static Datum
+jsonb_datum(const Target *t, PyObject *value)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *root;
+
+	if (PyDict_Check(value) || is_seq(value))
+		root = push_jsonb(t, value, value, &state, WJB_ELEM);
+	else
+	{
+		/* A top-level scalar is stored as a one-element "raw scalar" array. */
+		JsonbValue	wrapper;
+
+		wrapper.type = jbvArray;
+		wrapper.val.array.rawScalar = true;
+		wrapper.val.array.nElems = 1;
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, &wrapper);
+		push_jsonb(t, value, value, &state, WJB_ELEM);
+		root = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	}
+	return JsonbPGetDatum(JsonbValueToJsonb(root));
+}
+
+/* ---------- rows ---------- */
+
+MCRowReader *
+mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums, const char *classname,
+					 PyObject *rowid_name)
+{
+	MCRowReader *r = palloc0(sizeof(MCRowReader));
+	int			i;
+
+	r->relname = info->relname;
+	r->classname = classname;
+	r->natts = info->natts;
+	r->cols = info->cols;
+	r->convs = palloc0(sizeof(MCConverter *) * Max(info->natts, 1));
+	r->needed = palloc0(sizeof(bool) * Max(info->natts, 1));
+	r->name_to_index = PyDict_New();
+	if (r->name_to_index == NULL)
+		mc_raise_python_error();
+	for (i = 0; i < info->natts; i++)
+	{
+		MCColumn   *col = &info->cols[i];
+		PyObject   *key,
+				   *idx;
+
+		if (col->dropped)
+			continue;
+		r->nlive++;
+		key = PyUnicode_InternFromString(col->name);
+		idx = PyLong_FromLong(i);
+		if (key == NULL || idx == NULL || PyDict_SetItem(r->name_to_index, key, idx) < 0)
+			mc_raise_python_error();
+		Py_DECREF(key);
+		Py_DECREF(idx);
+		if (needed_attnums == NULL || bms_is_member(col->attnum, needed_attnums))
+		{
+			r->needed[i] = true;
+			r->convs[i] = mc_make_converter(col->typoid, col->typmod);
+		}
+	}
+	r->rowid_name = rowid_name;
+	Py_XINCREF(rowid_name);
+	return r;
+}
+
+void
+mc_row_reader_free(MCRowReader *r)
+{
+	if (r == NULL)
+		return;
+	Py_CLEAR(r->name_to_index);
+	Py_CLEAR(r->rowid_name);
+}
+
+static void pg_attribute_noreturn()
+bad_row(MCRowReader *r, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("%s returned a bad row for foreign table \"%s\": %s",
+					r->classname, r->relname, what),
+			 errhint("execute() must yield dicts keyed by column name, or tuples/lists with one value per column (%d).",
+					 r->nlive)));
+}
+
+static void
+fill_from_dict(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
+{
+	Py_ssize_t	pos = 0;
+	PyObject   *key,
+			   *val;
+
+	while (PyDict_Next(row, &pos, &key, &val))
+	{
+		PyObject   *idx = PyDict_GetItemWithError(r->name_to_index, key);
+		long		i;
+
+		if (idx == NULL)
+		{
+			if (PyErr_Occurred())
+				mc_raise_python_error();
+			if (r->rowid_name && PyObject_RichCompareBool(key, r->rowid_name, Py_EQ) == 1)
+				continue;
+			bad_row(r, psprintf("the key %s is not a column of the table",
+								mc_pyrepr_trunc(key, 100)));
+		}
+		i = PyLong_AS_LONG(idx);
+		if (r->needed[i])
+			values[i] = mc_python_to_datum(r->convs[i], val, &isnull[i], r->relname,
+										   r->cols[i].name);
+	}
+}
+
+static void
+fill_from_sequence(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
+{
+	Py_ssize_t	n = PySequence_Fast_GET_SIZE(row);
+	PyObject  **items = PySequence_Fast_ITEMS(row);
+	int			i,
+				j = 0;
+
+	if (n != r->nlive)
+		bad_row(r, psprintf("a %s of %zd values for %d columns",
+							Py_TYPE(row)->tp_name, n, r->nlive));
+	for (i = 0; i < r->natts; i++)
+	{
+		if (r->cols[i].dropped)
+			continue;
+		if (r->needed[i])
+			values[i] = mc_python_to_datum(r->convs[i], items[j], &isnull[i], r->relname,
+										   r->cols[i].name);
+		j++;
+	}
+}
+
+/* Convert one row into values/isnull (natts entries); unneeded columns stay NULL. */
+void
+mc_row_reader_fill(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
+{
+	int			i;
+
+	for (i = 0; i < r->natts; i++)
+	{
+		values[i] = (Datum) 0;
+		isnull[i] = true;
+	}
+	if (PyDict_Check(row))
+		fill_from_dict(r, row, values, isnull);
+	else if (PyTuple_Check(row) || PyList_Check(row))
+		fill_from_sequence(r, row, values, isnull);
+	else
+		bad_row(r, psprintf("a value of type %s", Py_TYPE(row)->tp_name));
+}

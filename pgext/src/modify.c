@@ -1,0 +1,343 @@
+/*
+ * modify.c
+ *		INSERT / UPDATE / DELETE through the Python write API.
+ *
+ * insert(values) and update(rowid, newvalues) get dicts of every column;
+ * update and delete(rowid) get the value of the rowid_column itself.  A dict
+ * returned by insert/update/delete is laid over the row PostgreSQL sends to
+ * RETURNING (keys it lacks keep their values).  bulk_insert() receives
+ * modify_batch_size rows at a time, only when RETURNING and row triggers
+ * are absent (PostgreSQL could not return rows from a batch).
+ */
+#include "multicorn.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/appendinfo.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#define MC_ROWID_JUNK "mc_rowid"
+
+typedef struct MCModifyState
+{
+	MCInstance *entry;
+	MCTableInfo *info;
+	char	   *classname;
+	MCRowReader *reader;		/* for dicts returned by the FDW */
+	AttrNumber	rowid_junk;		/* in the subplan's output */
+	Oid			rowid_type;
+	MemoryContext rowcxt;
+} MCModifyState;
+
+static Oid
+rte_userid(RangeTblEntry *rte)
+{
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+}
+
+/* The rowid_column name, or an ERROR saying writes by key are unsupported. */
+static char *
+rowid_column_name(MCInstance *entry, const char *relname)
+{
+	PyObject   *name = PyObject_GetAttrString(entry->instance, "rowid_column");
+	char	   *result;
+
+	if (name == NULL || !PyUnicode_Check(name))
+	{
+		Py_XDECREF(name);
+		PyErr_Clear();
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s does not support UPDATE or DELETE on foreign table \"%s\"",
+						mc_class_name(entry->instance), relname),
+				 errhint("The class must define the rowid_column property.")));
+	}
+	result = pstrdup(PyUnicode_AsUTF8(name));
+	Py_DECREF(name);
+	return result;
+}
+
+void
+mcAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
+						  Relation target_relation)
+{
+	MCInstance *entry = mc_get_instance(RelationGetRelid(target_relation), rte_userid(target_rte));
+	char	   *name = rowid_column_name(entry, RelationGetRelationName(target_relation));
+	TupleDesc	desc = RelationGetDescr(target_relation);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+		{
+			Var		   *var = makeVar(rtindex, att->attnum, att->atttypid, att->atttypmod,
+									  att->attcollation, 0);
+
+			add_row_identity_var(root, var, rtindex, MC_ROWID_JUNK);
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+			 errmsg("rowid_column \"%s\" of %s is not a column of foreign table \"%s\"",
+					name, mc_class_name(entry->instance), RelationGetRelationName(target_relation))));
+}
+
+List *
+mcPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					int subplan_index)
+{
+	return NIL;
+}
+
+void
+mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+					 int subplan_index, int eflags)
+{
+	EState	   *estate = mtstate->ps.state;
+	Relation	rel = rinfo->ri_RelationDesc;
+	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
+	MCModifyState *st = palloc0(sizeof(MCModifyState));
+	CmdType		op = mtstate->operation;
+
+	rinfo->ri_FdwState = st;
+	st->entry = mc_get_instance(RelationGetRelid(rel), rte_userid(rte));
+	st->info = mc_table_info(rel);
+	st->classname = mc_class_name(st->entry->instance);
+	st->rowcxt = AllocSetContextCreate(estate->es_query_cxt, "multicorn modify row",
+									   ALLOCSET_DEFAULT_SIZES);
+	st->reader = mc_row_reader_create(st->info, NULL, st->classname, NULL);
+	if (op == CMD_UPDATE || op == CMD_DELETE)
+	{
+		Plan	   *subplan = outerPlanState(mtstate)->plan;
+		char	   *name = rowid_column_name(st->entry, st->info->relname);
+		int			i;
+
+		st->rowid_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, MC_ROWID_JUNK);
+		if (!AttributeNumberIsValid(st->rowid_junk))
+			elog(ERROR, "could not find junk column \"%s\"", MC_ROWID_JUNK);
+		for (i = 0; i < st->info->natts; i++)
+			if (!st->info->cols[i].dropped && strcmp(st->info->cols[i].name, name) == 0)
+				st->rowid_type = st->info->cols[i].typoid;
+	}
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		mc_instance_touch_xact(st->entry);
+}
+
+/* All columns of the slot as a dict. */
+static PyObject *
+slot_to_dict(MCModifyState *st, TupleTableSlot *slot)
+{
+	PyObject   *dict = PyDict_New();
+	int			i;
+
+	if (dict == NULL)
+		mc_raise_python_error();
+	slot_getallattrs(slot);
+	for (i = 0; i < st->info->natts; i++)
+	{
+		PyObject   *v;
+
+		if (st->info->cols[i].dropped)
+			continue;
+		v = mc_datum_to_python(slot->tts_values[i], slot->tts_isnull[i], st->info->cols[i].typoid);
+		if (v == NULL || PyDict_SetItemString(dict, st->info->cols[i].name, v) < 0)
+			mc_raise_python_error();
+		Py_DECREF(v);
+	}
+	return dict;
+}
+
+/*
+ * Lay a returned dict (or row) over the slot's values and store the
+ * result; None leaves the slot as it is.
+ */
+static void
+store_result(MCModifyState *st, TupleTableSlot *slot, PyObject *result)
+{
+	int			natts = st->info->natts;
+	Datum	   *values;
+	bool	   *isnull;
+	Datum	   *newvalues;
+	bool	   *newnulls;
+	HeapTuple	tuple;
+	int			i;
+	MemoryContext old;
+
+	if (result == Py_None)
+		return;
+	MemoryContextReset(st->rowcxt);
+	old = MemoryContextSwitchTo(st->rowcxt);
+	slot_getallattrs(slot);
+	values = palloc(sizeof(Datum) * natts);
+	isnull = palloc(sizeof(bool) * natts);
+	newvalues = palloc(sizeof(Datum) * natts);
+	newnulls = palloc(sizeof(bool) * natts);
+	memcpy(values, slot->tts_values, sizeof(Datum) * natts);
+	memcpy(isnull, slot->tts_isnull, sizeof(bool) * natts);
+	mc_row_reader_fill(st->reader, result, newvalues, newnulls);
+	if (PyDict_Check(result))
+	{
+		for (i = 0; i < natts; i++)
+		{
+			PyObject   *key = PyUnicode_FromString(st->info->cols[i].name);
+
+			if (!st->info->cols[i].dropped && key && PyDict_Contains(result, key) == 1)
+			{
+				values[i] = newvalues[i];
+				isnull[i] = newnulls[i];
+			}
+			Py_XDECREF(key);
+		}
+	}
+	else
+	{
+		memcpy(values, newvalues, sizeof(Datum) * natts);
+		memcpy(isnull, newnulls, sizeof(bool) * natts);
+	}
+	tuple = heap_form_tuple(slot->tts_tupleDescriptor, values, isnull);
+	MemoryContextSwitchTo(old);
+	ExecForceStoreHeapTuple(tuple, slot, false);
+}
+
+static PyObject *
+call_method(MCModifyState *st, const char *method, PyObject *a, PyObject *b)
+{
+	PyObject   *res = b ? PyObject_CallMethod(st->entry->instance, method, "OO", a, b)
+		: PyObject_CallMethod(st->entry->instance, method, "O", a);
+
+	mc_check_python(res);
+	return res;
+}
+
+TupleTableSlot *
+mcExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					TupleTableSlot *planSlot)
+{
+	MCModifyState *st = rinfo->ri_FdwState;
+	PyObject   *values = slot_to_dict(st, slot);
+	PyObject   *res = call_method(st, "insert", values, NULL);
+
+	Py_DECREF(values);
+	store_result(st, slot, res);
+	Py_DECREF(res);
+	return slot;
+}
+
+int
+mcGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+{
+	MCModifyState *st = rinfo->ri_FdwState;
+	TriggerDesc *trig = rinfo->ri_TrigDesc;
+	PyObject   *size;
+	long		n;
+
+	if (st == NULL || rinfo->ri_projectReturning != NULL ||
+		(trig && (trig->trig_insert_after_row || trig->trig_insert_before_row)))
+		return 1;
+	size = PyObject_GetAttrString(st->entry->instance, "modify_batch_size");
+	if (size == NULL)
+	{
+		PyErr_Clear();
+		return 1;
+	}
+	n = PyLong_Check(size) ? PyLong_AsLong(size) : 1;
+	Py_DECREF(size);
+	PyErr_Clear();
+	return n < 1 ? 1 : (int) Min(n, 10000);
+}
+
+TupleTableSlot **
+mcExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
+						 TupleTableSlot **planSlots, int *numSlots)
+{
+	MCModifyState *st = rinfo->ri_FdwState;
+	PyObject   *rows = PyList_New(0);
+	PyObject   *res;
+	int			i;
+
+	if (rows == NULL)
+		mc_raise_python_error();
+	for (i = 0; i < *numSlots; i++)
+	{
+		PyObject   *d = slot_to_dict(st, slots[i]);
+
+		if (PyList_Append(rows, d) < 0)
+			mc_raise_python_error();
+		Py_DECREF(d);
+	}
+	res = call_method(st, "bulk_insert", rows, NULL);
+	Py_DECREF(rows);
+	Py_DECREF(res);
+	return slots;
+}
+
+static PyObject *
+rowid_value(MCModifyState *st, TupleTableSlot *planSlot)
+{
+	bool		isnull;
+	Datum		d = ExecGetJunkAttribute(planSlot, st->rowid_junk, &isnull);
+	PyObject   *v = mc_datum_to_python(d, isnull, st->rowid_type);
+
+	mc_check_python(v);
+	return v;
+}
+
+TupleTableSlot *
+mcExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					TupleTableSlot *planSlot)
+{
+	MCModifyState *st = rinfo->ri_FdwState;
+	PyObject   *rowid = rowid_value(st, planSlot);
+	PyObject   *values = slot_to_dict(st, slot);
+	PyObject   *res = call_method(st, "update", rowid, values);
+
+	Py_DECREF(rowid);
+	Py_DECREF(values);
+	store_result(st, slot, res);
+	Py_DECREF(res);
+	return slot;
+}
+
+TupleTableSlot *
+mcExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					TupleTableSlot *planSlot)
+{
+	MCModifyState *st = rinfo->ri_FdwState;
+	PyObject   *rowid = rowid_value(st, planSlot);
+	PyObject   *res = call_method(st, "delete", rowid, NULL);
+
+	Py_DECREF(rowid);
+	/* RETURNING of a DELETE sees what delete() returned, if anything. */
+	ExecStoreAllNullTuple(slot);
+	store_result(st, slot, res);
+	Py_DECREF(res);
+	return slot;
+}
+
+void
+mcEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	MCModifyState *st = rinfo->ri_FdwState;
+	PyObject   *res;
+
+	if (st == NULL)
+		return;
+	res = PyObject_CallMethod(st->entry->instance, "end_modify", NULL);
+	mc_check_python(res);
+	Py_DECREF(res);
+	mc_row_reader_free(st->reader);
+}
+
+int
+mcIsForeignRelUpdatable(Relation rel)
+{
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}

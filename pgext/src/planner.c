@@ -1,0 +1,603 @@
+/*
+ * planner.c
+ *		GetForeignRelSize, GetForeignPaths and GetForeignPlan.
+ *
+ * Costs: startup = the instance's _startup_cost (default 20); each row
+ * costs MC_ROW_COST (Python produces a row far slower than a heap scan).
+ * The Python side supplies row counts: get_rel_size() for the plain path,
+ * get_path_keys() for parameterized paths (joins that hand over key values).
+ * Sorts come from can_sort(); a LIMIT from can_limit(), offered only when
+ * the whole query is a single-table scan whose order is fully pushed and
+ * which has no WHERE clause (PostgreSQL's Limit node stays in the plan, so
+ * the FDW may return more rows, never fewer than limit + offset).
+ */
+#include "multicorn.h"
+
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+
+#define MC_ROW_COST (10 * cpu_tuple_cost)
+
+/* fdw_private of a ForeignScan plan, by position */
+enum MCPlanPrivate
+{
+	MCP_QUALS = 0,				/* serialized qual descriptors */
+	MCP_COLUMNS,				/* List of String: columns needed */
+	MCP_SORTKEYS,				/* List of sort key Lists */
+	MCP_LIMIT,					/* Integer, -1 = none */
+	MCP_OFFSET,					/* Integer, -1 = none */
+	MCP_USERID					/* Integer (the user the instance is for) */
+};
+
+typedef struct MCPlanState
+{
+	MCInstance *entry;
+	MCTableInfo *info;
+	Oid			userid;
+	Bitmapset  *needed;			/* attnums */
+	List	   *colnames;		/* String nodes, attnum order */
+	double		startup_cost;
+} MCPlanState;
+
+Oid
+mc_planning_userid(PlannerInfo *root, RelOptInfo *baserel)
+{
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+}
+
+static PyObject *
+names_to_python(List *names)
+{
+	PyObject   *list = PyList_New(0);
+	ListCell   *lc;
+
+	if (list == NULL)
+		mc_raise_python_error();
+	foreach(lc, names)
+	{
+		PyObject   *s = mc_py_string(strVal(lfirst(lc)));
+
+		if (s == NULL || PyList_Append(list, s) < 0)
+			mc_raise_python_error();
+		Py_DECREF(s);
+	}
+	return list;
+}
+
+/* Columns PostgreSQL needs from the scan: output and restriction clauses. */
+static void
+compute_needed_columns(MCPlanState *ps, RelOptInfo *baserel)
+{
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	int			i;
+	bool		all;
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+	foreach(lc, baserel->baserestrictinfo)
+		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, baserel->relid, &attrs);
+	all = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+	ps->needed = NULL;
+	ps->colnames = NIL;
+	for (i = 0; i < ps->info->natts; i++)
+	{
+		MCColumn   *col = &ps->info->cols[i];
+
+		if (col->dropped)
+			continue;
+		if (all || bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+		{
+			ps->needed = bms_add_member(ps->needed, col->attnum);
+			ps->colnames = lappend(ps->colnames, makeString(col->name));
+		}
+	}
+}
+
+/* Quals with the values known at plan time (constants, folded stable exprs). */
+static PyObject *
+plan_time_quals(PlannerInfo *root, MCPlanState *ps, List *quals)
+{
+	int			n = list_length(quals),
+				i = 0;
+	Datum	   *values = palloc0(sizeof(Datum) * Max(n, 1));
+	bool	   *isnull = palloc0(sizeof(bool) * Max(n, 1));
+	bool	   *known = palloc0(sizeof(bool) * Max(n, 1));
+	Oid		   *types = palloc0(sizeof(Oid) * Max(n, 1));
+	ListCell   *lc;
+
+	foreach(lc, quals)
+	{
+		MCQual	   *q = lfirst(lc);
+		Node	   *folded = estimate_expression_value(root, (Node *) q->value);
+
+		types[i] = exprType((Node *) q->value);
+		if (IsA(folded, Const))
+		{
+			values[i] = ((Const *) folded)->constvalue;
+			isnull[i] = ((Const *) folded)->constisnull;
+			known[i] = true;
+		}
+		i++;
+	}
+	return mc_quals_to_python(quals, ps->info, values, isnull, types, known);
+}
+
+static double
+number_or(PyObject *obj, double dflt)
+{
+	double		d;
+
+	if (obj == NULL || obj == Py_None)
+		return dflt;
+	d = PyFloat_AsDouble(obj);
+	if (d == -1.0 && PyErr_Occurred())
+		mc_raise_python_error();
+	return d;
+}
+
+void
+mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	MCPlanState *ps = palloc0(sizeof(MCPlanState));
+	Relation	rel;
+	PyObject   *quals,
+			   *columns,
+			   *res,
+			   *cost;
+	List	   *mcquals;
+
+	ps->userid = mc_planning_userid(root, baserel);
+	ps->entry = mc_get_instance(foreigntableid, ps->userid);
+	rel = table_open(foreigntableid, NoLock);
+	ps->info = mc_table_info(rel);
+	table_close(rel, NoLock);
+	compute_needed_columns(ps, baserel);
+	baserel->fdw_private = ps;
+
+	cost = PyObject_GetAttrString(ps->entry->instance, "_startup_cost");
+	if (cost == NULL)
+		PyErr_Clear();
+	ps->startup_cost = number_or(cost, 20);
+	Py_XDECREF(cost);
+
+	mcquals = mc_extract_quals(root, baserel, baserel->baserestrictinfo, NULL);
+	quals = plan_time_quals(root, ps, mcquals);
+	columns = names_to_python(ps->colnames);
+	res = PyObject_CallMethod(ps->entry->instance, "get_rel_size", "OO", quals, columns);
+	Py_DECREF(quals);
+	Py_DECREF(columns);
+	mc_check_python(res);
+	if (!PySequence_Check(res) || PySequence_Size(res) != 2)
+	{
+		Py_DECREF(res);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s.get_rel_size() must return (rows, width)",
+						mc_class_name(ps->entry->instance))));
+	}
+	{
+		PyObject   *rows = PySequence_GetItem(res, 0);
+		PyObject   *width = PySequence_GetItem(res, 1);
+
+		baserel->rows = number_or(rows, 1000);
+		baserel->reltarget->width = (int) number_or(width, 100);
+		Py_XDECREF(rows);
+		Py_XDECREF(width);
+	}
+	Py_DECREF(res);
+}
+
+/* ---------- sort keys ---------- */
+
+static Var *
+rel_var_of_ec(EquivalenceClass *ec, RelOptInfo *baserel)
+{
+	ListCell   *lc;
+
+	if (ec->ec_has_volatile)
+		return NULL;
+	foreach(lc, ec->ec_members)
+	{
+		EquivalenceMember *em = lfirst(lc);
+		Node	   *e = (Node *) em->em_expr;
+
+		while (e && IsA(e, RelabelType))
+			e = (Node *) ((RelabelType *) e)->arg;
+		if (e && IsA(e, Var) && ((Var *) e)->varno == baserel->relid &&
+			((Var *) e)->varattno > 0 && ((Var *) e)->varlevelsup == 0)
+			return (Var *) e;
+	}
+	return NULL;
+}
+
+/* The prefix of query_pathkeys on plain columns, as serialized sort keys. */
+static List *
+candidate_sortkeys(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, root->query_pathkeys)
+	{
+		PathKey    *pk = lfirst(lc);
+		Var		   *var = rel_var_of_ec(pk->pk_eclass, baserel);
+		char	   *collname;
+
+		if (var == NULL)
+			break;
+		collname = OidIsValid(pk->pk_eclass->ec_collation) ?
+			get_collation_name(pk->pk_eclass->ec_collation) : NULL;
+		result = lappend(result,
+						 list_make5(makeString(ps->info->cols[var->varattno - 1].name),
+									makeInteger(var->varattno),
+									makeInteger(pk->pk_strategy == BTGreaterStrategyNumber),
+									makeInteger(pk->pk_nulls_first),
+									makeString(collname ? collname : "")));
+	}
+	return result;
+}
+
+PyObject *mc_sortkeys_to_python(List *keys);
+
+PyObject *
+mc_sortkeys_to_python(List *keys)
+{
+	PyObject   *cls = mc_attr("SortKey");
+	PyObject   *list = PyList_New(0);
+	ListCell   *lc;
+
+	if (list == NULL)
+		mc_raise_python_error();
+	foreach(lc, keys)
+	{
+		List	   *k = lfirst(lc);
+		char	   *coll = strVal(list_nth(k, 4));
+		PyObject   *sk;
+
+		sk = PyObject_CallFunction(cls, "NiOON", mc_py_string(strVal(linitial(k))),
+								   intVal(lsecond(k)),
+								   intVal(lthird(k)) ? Py_True : Py_False,
+								   intVal(lfourth(k)) ? Py_True : Py_False,
+								   coll[0] ? mc_py_string(coll) : Py_NewRef(Py_None));
+		mc_check_python(sk);
+		if (PyList_Append(list, sk) < 0)
+			mc_raise_python_error();
+		Py_DECREF(sk);
+	}
+	return list;
+}
+
+/* How many leading keys can_sort() accepted. */
+static int
+accepted_sortkeys(MCPlanState *ps, List *keys)
+{
+	PyObject   *pykeys = mc_sortkeys_to_python(keys);
+	PyObject   *res = PyObject_CallMethod(ps->entry->instance, "can_sort", "O", pykeys);
+	int			n = 0;
+	Py_ssize_t	len;
+
+	Py_DECREF(pykeys);
+	mc_check_python(res);
+	if (res == Py_None || !PySequence_Check(res))
+	{
+		Py_DECREF(res);
+		return 0;
+	}
+	len = PySequence_Size(res);
+	for (n = 0; n < len && n < list_length(keys); n++)
+	{
+		PyObject   *item = PySequence_GetItem(res, n);
+		PyObject   *name = item ? PyObject_GetAttrString(item, "attname") : NULL;
+		bool		same = name && PyUnicode_Check(name) &&
+			strcmp(PyUnicode_AsUTF8(name), strVal(linitial((List *) list_nth(keys, n)))) == 0;
+
+		Py_XDECREF(name);
+		Py_XDECREF(item);
+		PyErr_Clear();
+		if (!same)
+			break;
+	}
+	Py_DECREF(res);
+	return n;
+}
+
+/* ---------- limit ---------- */
+
+static bool
+const_int8(Node *node, int64 *out)
+{
+	if (node == NULL)
+	{
+		*out = -1;
+		return true;
+	}
+	if (!IsA(node, Const) || ((Const *) node)->consttype != INT8OID)
+		return false;
+	*out = ((Const *) node)->constisnull ? -1 : DatumGetInt64(((Const *) node)->constvalue);
+	return true;
+}
+
+/* Returns whether LIMIT/OFFSET could go to the scan, and their values. */
+static bool
+pushable_limit(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps,
+			   int64 *limit, int64 *offset)
+{
+	Query	   *parse = root->parse;
+	PyObject   *res;
+	bool		ok;
+
+	if (root->limit_tuples <= 0 || parse->limitCount == NULL ||
+		parse->limitOption != LIMIT_OPTION_COUNT ||
+		baserel->reloptkind != RELOPT_BASEREL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON ||
+		baserel->baserestrictinfo != NIL ||
+		!const_int8(parse->limitCount, limit) || *limit < 0 ||
+		!const_int8(parse->limitOffset, offset))
+		return false;
+	res = PyObject_CallMethod(ps->entry->instance, "can_limit", "LL", (long long) *limit,
+							  (long long) (*offset < 0 ? 0 : *offset));
+	mc_check_python(res);
+	ok = PyObject_IsTrue(res) == 1;
+	Py_DECREF(res);
+	return ok;
+}
+
+/* ---------- parameterized paths ---------- */
+
+static bool
+ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					EquivalenceMember *em, void *arg)
+{
+	Node	   *e = (Node *) em->em_expr;
+
+	while (e && IsA(e, RelabelType))
+		e = (Node *) ((RelabelType *) e)->arg;
+	return e && IsA(e, Var) && ((Var *) e)->varno == rel->relid &&
+		((Var *) e)->varattno == *(AttrNumber *) arg;
+}
+
+static bool
+is_equality_on(RestrictInfo *rinfo, RelOptInfo *baserel, AttrNumber attnum)
+{
+	OpExpr	   *op;
+	Node	   *l,
+			   *r;
+	char	   *opname;
+
+	if (!IsA(rinfo->clause, OpExpr))
+		return false;
+	op = (OpExpr *) rinfo->clause;
+	if (list_length(op->args) != 2)
+		return false;
+	opname = get_opname(op->opno);
+	if (opname == NULL || strcmp(opname, "=") != 0)
+		return false;
+	l = linitial(op->args);
+	r = lsecond(op->args);
+	while (IsA(l, RelabelType))
+		l = (Node *) ((RelabelType *) l)->arg;
+	while (IsA(r, RelabelType))
+		r = (Node *) ((RelabelType *) r)->arg;
+	if (IsA(l, Var) && ((Var *) l)->varno == baserel->relid && ((Var *) l)->varattno == attnum)
+		return true;
+	return IsA(r, Var) && ((Var *) r)->varno == baserel->relid && ((Var *) r)->varattno == attnum;
+}
+
+/* Relids that can supply a value for `col = <outer>`, or NULL. */
+static Relids
+outer_for_column(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
+{
+	ListCell   *lc;
+	List	   *ec_clauses;
+
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+
+		if (is_equality_on(rinfo, baserel, attnum) &&
+			join_clause_is_movable_to(rinfo, baserel))
+			return bms_difference(rinfo->clause_relids, baserel->relids);
+	}
+	ec_clauses = generate_implied_equalities_for_column(root, baserel, ec_member_is_column,
+														&attnum, baserel->lateral_referencers);
+	foreach(lc, ec_clauses)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+		Relids		outer = bms_difference(rinfo->clause_relids, baserel->relids);
+
+		if (!bms_is_empty(outer))
+			return outer;
+	}
+	return NULL;
+}
+
+static AttrNumber
+attnum_of(MCTableInfo *info, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < info->natts; i++)
+		if (!info->cols[i].dropped && strcmp(info->cols[i].name, name) == 0)
+			return info->cols[i].attnum;
+	return InvalidAttrNumber;
+}
+
+static List *
+path_private(List *sortkeys, int64 limit, int64 offset)
+{
+	return list_make3(sortkeys, makeInteger((int) Min(limit, PG_INT32_MAX)),
+					  makeInteger((int) Min(offset, PG_INT32_MAX)));
+}
+
+static void
+add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps,
+						   PyObject *key_columns, double rows)
+{
+	Relids		required = NULL;
+	PyObject   *seq;
+	Py_ssize_t	i,
+				n;
+
+	if (PyUnicode_Check(key_columns))
+		seq = PyTuple_Pack(1, key_columns);
+	else
+		seq = PySequence_Tuple(key_columns);
+	mc_check_python(seq);
+	n = PyTuple_GET_SIZE(seq);
+	for (i = 0; i < n; i++)
+	{
+		PyObject   *name = PyTuple_GET_ITEM(seq, i);
+		AttrNumber	attnum;
+		Relids		outer;
+
+		if (!PyUnicode_Check(name))
+			break;
+		attnum = attnum_of(ps->info, PyUnicode_AsUTF8(name));
+		if (attnum == InvalidAttrNumber)
+		{
+			Py_DECREF(seq);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+					 errmsg("%s.get_path_keys() names column \"%s\", which foreign table \"%s\" does not have",
+							mc_class_name(ps->entry->instance), PyUnicode_AsUTF8(name),
+							ps->info->relname)));
+		}
+		outer = outer_for_column(root, baserel, attnum);
+		if (outer == NULL)
+			break;
+		required = bms_union(required, outer);
+	}
+	Py_DECREF(seq);
+	if (i < n || bms_is_empty(required))
+		return;
+	rows = clamp_row_est(rows);
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
+									 ps->startup_cost + rows * MC_ROW_COST, NIL, required,
+									 NULL, path_private(NIL, -1, -1)));
+}
+
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
+{
+	PyObject   *keys = PyObject_CallMethod(ps->entry->instance, "get_path_keys", NULL);
+	PyObject   *iter,
+			   *item;
+
+	mc_check_python(keys);
+	if (keys == Py_None)
+	{
+		Py_DECREF(keys);
+		return;
+	}
+	iter = PyObject_GetIter(keys);
+	Py_DECREF(keys);
+	mc_check_python(iter);
+	while ((item = PyIter_Next(iter)) != NULL)
+	{
+		PyObject   *cols = NULL,
+				   *rows = NULL;
+
+		if (PySequence_Check(item) && PySequence_Size(item) == 2)
+		{
+			cols = PySequence_GetItem(item, 0);
+			rows = PySequence_GetItem(item, 1);
+		}
+		if (cols == NULL || rows == NULL)
+		{
+			Py_XDECREF(cols);
+			Py_XDECREF(rows);
+			Py_DECREF(item);
+			Py_DECREF(iter);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("%s.get_path_keys() must return a list of (columns, expected_rows)",
+							mc_class_name(ps->entry->instance))));
+		}
+		add_one_parameterized_path(root, baserel, ps, cols, number_or(rows, 1));
+		Py_DECREF(cols);
+		Py_DECREF(rows);
+		Py_DECREF(item);
+	}
+	Py_DECREF(iter);
+	if (PyErr_Occurred())
+		mc_raise_python_error();
+}
+
+void
+mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	MCPlanState *ps = baserel->fdw_private;
+	double		total = ps->startup_cost + baserel->rows * MC_ROW_COST;
+	List	   *sortkeys = NIL;
+	int			nsorted = 0;
+	int64		limit = -1,
+				offset = -1;
+	bool		limit_ok;
+
+	if (root->query_pathkeys != NIL)
+	{
+		sortkeys = candidate_sortkeys(root, baserel, ps);
+		if (sortkeys != NIL)
+			nsorted = accepted_sortkeys(ps, sortkeys);
+	}
+	limit_ok = pushable_limit(root, baserel, ps, &limit, &offset);
+
+	/* Unsorted path; it carries the limit only when no order is wanted. */
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+									 total, NIL, NULL, NULL,
+									 (limit_ok && root->query_pathkeys == NIL) ?
+									 path_private(NIL, limit, offset) :
+									 path_private(NIL, -1, -1)));
+	if (nsorted > 0)
+	{
+		bool		full = nsorted == list_length(root->query_pathkeys);
+		List	   *pathkeys = list_copy_head(root->query_pathkeys, nsorted);
+
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+										 total, pathkeys, NULL, NULL,
+										 path_private(list_copy_head(sortkeys, nsorted),
+													  (limit_ok && full) ? limit : -1,
+													  (limit_ok && full) ? offset : -1)));
+	}
+	add_parameterized_paths(root, baserel, ps);
+}
+
+ForeignScan *
+mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+				 ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	MCPlanState *ps = baserel->fdw_private;
+	Relids		outer = best_path->path.param_info ? best_path->path.param_info->ppi_req_outer : NULL;
+	List	   *quals = mc_extract_quals(root, baserel, scan_clauses, outer);
+	List	   *exprs = NIL;
+	List	   *path_priv = best_path->fdw_private;
+	List	   *priv;
+	ListCell   *lc;
+
+	foreach(lc, quals)
+		exprs = lappend(exprs, ((MCQual *) lfirst(lc))->value);
+	priv = list_make5(mc_quals_serialize(quals), ps->colnames, linitial(path_priv),
+					  lsecond(path_priv), lthird(path_priv));
+	priv = lappend(priv, makeInteger(ps->userid));
+	/* Every clause is rechecked by PostgreSQL. */
+	scan_clauses = extract_actual_clauses(scan_clauses, false);
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, exprs, priv, NIL, NIL,
+							outer_plan);
+}

@@ -1,0 +1,359 @@
+/*
+ * scan.c
+ *		Begin / Iterate / ReScan / End / Explain of a foreign scan.
+ *
+ * execute() is called on the first Iterate after Begin or ReScan, with the
+ * qual values evaluated then (so nested-loop parameters are current).  The
+ * Python objects a scan holds are released by End, or by a reset callback
+ * on the query's memory context when the query fails.
+ */
+#include "multicorn.h"
+
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "utils/memutils.h"
+
+extern PyObject *mc_sortkeys_to_python(List *keys);
+
+typedef struct MCScanState
+{
+	MCInstance *entry;
+	MCTableInfo *info;
+	char	   *classname;
+	List	   *quals;			/* MCQual, value unused at run time */
+	List	   *qual_states;	/* ExprState per qual */
+	Oid		   *qual_types;
+	Datum	   *qual_values;
+	bool	   *qual_nulls;
+	bool	   *qual_known;
+	bool		evaluated;		/* qual_values hold the last execution's */
+	MCRowReader *reader;
+	MemoryContext rowcxt;
+	/* Python objects; released together */
+	PyObject   *columns;
+	PyObject   *sortkeys;
+	PyObject   *limit;
+	PyObject   *offset;
+	PyObject   *iter;
+} MCScanState;
+
+static void
+release_scan(MCScanState *st)
+{
+	Py_CLEAR(st->iter);
+	Py_CLEAR(st->columns);
+	Py_CLEAR(st->sortkeys);
+	Py_CLEAR(st->limit);
+	Py_CLEAR(st->offset);
+	if (st->reader)
+		mc_row_reader_free(st->reader);
+}
+
+/*
+ * Runs when the query's memory goes away, normal end or error.  After an
+ * error nothing may throw here, so Python errors are only printed.
+ */
+static void
+release_scan_callback(void *arg)
+{
+	release_scan((MCScanState *) arg);
+	if (PyErr_Occurred())
+		PyErr_Clear();
+}
+
+static Oid
+scan_userid(ForeignScanState *node)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+	return (Oid) intVal(list_nth(fsplan->fdw_private, 5));
+}
+
+static PyObject *
+int_or_none(int v)
+{
+	if (v < 0)
+		Py_RETURN_NONE;
+	return PyLong_FromLong(v);
+}
+
+static PyObject *
+rowid_name_of(PyObject *instance)
+{
+	PyObject   *name = PyObject_GetAttrString(instance, "rowid_column");
+
+	if (name == NULL || !PyUnicode_Check(name))
+	{
+		PyErr_Clear();
+		Py_XDECREF(name);
+		return NULL;
+	}
+	return name;
+}
+
+void
+mcBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	List	   *priv = fsplan->fdw_private;
+	Relation	rel = node->ss.ss_currentRelation;
+	MCScanState *st = palloc0(sizeof(MCScanState));
+	MemoryContextCallback *cb;
+	Bitmapset  *needed = NULL;
+	ListCell   *lc;
+	PyObject   *rowid;
+	int			n,
+				i = 0;
+
+	node->fdw_state = st;
+	st->entry = mc_get_instance(RelationGetRelid(rel), scan_userid(node));
+	st->info = mc_table_info(rel);
+	st->classname = mc_class_name(st->entry->instance);
+	st->quals = mc_quals_deserialize(linitial(priv), fsplan->fdw_exprs);
+	st->qual_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+	n = Max(list_length(st->quals), 1);
+	st->qual_types = palloc0(sizeof(Oid) * n);
+	st->qual_values = palloc0(sizeof(Datum) * n);
+	st->qual_nulls = palloc0(sizeof(bool) * n);
+	st->qual_known = palloc0(sizeof(bool) * n);
+	foreach(lc, fsplan->fdw_exprs)
+		st->qual_types[i++] = exprType(lfirst(lc));
+
+	cb = palloc0(sizeof(MemoryContextCallback));
+	cb->func = release_scan_callback;
+	cb->arg = st;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	foreach(lc, (List *) lsecond(priv))
+	{
+		int			j;
+
+		for (j = 0; j < st->info->natts; j++)
+			if (!st->info->cols[j].dropped && strcmp(st->info->cols[j].name, strVal(lfirst(lc))) == 0)
+				needed = bms_add_member(needed, j + 1);
+	}
+	st->columns = PyList_New(0);
+	if (st->columns == NULL)
+		mc_raise_python_error();
+	foreach(lc, (List *) lsecond(priv))
+	{
+		PyObject   *s = mc_py_string(strVal(lfirst(lc)));
+
+		if (s == NULL || PyList_Append(st->columns, s) < 0)
+			mc_raise_python_error();
+		Py_DECREF(s);
+	}
+	st->sortkeys = mc_sortkeys_to_python(lthird(priv));
+	st->limit = int_or_none(intVal(lfourth(priv)));
+	st->offset = int_or_none(intVal(list_nth(priv, 4)));
+	rowid = rowid_name_of(st->entry->instance);
+	st->reader = mc_row_reader_create(st->info, needed, st->classname, rowid);
+	Py_XDECREF(rowid);
+	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multicorn row",
+									   ALLOCSET_DEFAULT_SIZES);
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		mc_instance_touch_xact(st->entry);
+}
+
+static void
+evaluate_quals(MCScanState *st, ExprContext *econtext)
+{
+	ListCell   *lc;
+	int			i = 0;
+	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_query_memory);
+
+	foreach(lc, st->qual_states)
+	{
+		st->qual_values[i] = ExecEvalExpr(lfirst(lc), econtext, &st->qual_nulls[i]);
+		st->qual_known[i] = true;
+		i++;
+	}
+	MemoryContextSwitchTo(old);
+	st->evaluated = true;
+}
+
+/* kwargs shared by execute() and explain(): only what is set, so older FDWs work. */
+static PyObject *
+scan_kwargs(MCScanState *st)
+{
+	PyObject   *kw = PyDict_New();
+
+	if (kw == NULL)
+		mc_raise_python_error();
+	if (PyList_GET_SIZE(st->sortkeys) > 0)
+		PyDict_SetItemString(kw, "sortkeys", st->sortkeys);
+	if (st->limit != Py_None)
+		PyDict_SetItemString(kw, "limit", st->limit);
+	if (st->offset != Py_None)
+		PyDict_SetItemString(kw, "offset", st->offset);
+	return kw;
+}
+
+static void
+start_execute(MCScanState *st, ForeignScanState *node)
+{
+	PyObject   *quals,
+			   *method,
+			   *args,
+			   *kwargs,
+			   *result;
+
+	evaluate_quals(st, node->ss.ps.ps_ExprContext);
+	quals = mc_quals_to_python(st->quals, st->info, st->qual_values, st->qual_nulls,
+							   st->qual_types, st->qual_known);
+	method = PyObject_GetAttrString(st->entry->instance, "execute");
+	mc_check_python(method);
+	args = PyTuple_Pack(2, quals, st->columns);
+	kwargs = scan_kwargs(st);
+	Py_DECREF(quals);
+	result = PyObject_Call(method, args, kwargs);
+	Py_DECREF(method);
+	Py_XDECREF(args);
+	Py_DECREF(kwargs);
+	mc_check_python(result);
+	if (result == Py_None)
+	{
+		Py_DECREF(result);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s.execute() returned None for foreign table \"%s\"",
+						st->classname, st->info->relname),
+				 errhint("execute() must return an iterable of rows (a generator is best).")));
+	}
+	st->iter = PyObject_GetIter(result);
+	Py_DECREF(result);
+	mc_check_python(st->iter);
+}
+
+TupleTableSlot *
+mcIterateForeignScan(ForeignScanState *node)
+{
+	MCScanState *st = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	PyObject   *row;
+	MemoryContext old;
+
+	ExecClearTuple(slot);
+	if (st->iter == NULL)
+		start_execute(st, node);
+	row = PyIter_Next(st->iter);
+	if (row == NULL)
+	{
+		if (PyErr_Occurred() || mc_error_pending())
+			mc_raise_python_error();
+		return slot;
+	}
+	mc_check_python(row);
+	MemoryContextReset(st->rowcxt);
+	old = MemoryContextSwitchTo(st->rowcxt);
+	mc_row_reader_fill(st->reader, row, slot->tts_values, slot->tts_isnull);
+	MemoryContextSwitchTo(old);
+	Py_DECREF(row);
+	return ExecStoreVirtualTuple(slot);
+}
+
+void
+mcReScanForeignScan(ForeignScanState *node)
+{
+	MCScanState *st = node->fdw_state;
+
+	/* Closing the iterator runs the generator's finally blocks. */
+	Py_CLEAR(st->iter);
+	if (mc_error_pending() || PyErr_Occurred())
+		mc_raise_python_error();
+}
+
+void
+mcEndForeignScan(ForeignScanState *node)
+{
+	MCScanState *st = node->fdw_state;
+	PyObject   *res;
+
+	if (st == NULL)
+		return;
+	Py_CLEAR(st->iter);
+	if (mc_error_pending() || PyErr_Occurred())
+		mc_raise_python_error();
+	res = PyObject_CallMethod(st->entry->instance, "end_scan", NULL);
+	mc_check_python(res);
+	Py_DECREF(res);
+	release_scan(st);
+}
+
+static bool
+has_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, has_exec_param, context);
+}
+
+void
+mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	MCScanState *st = node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	PyObject   *quals,
+			   *method,
+			   *args,
+			   *kwargs,
+			   *lines,
+			   *iter,
+			   *line;
+
+	if (!st->evaluated)
+	{
+		/* Plain EXPLAIN: values that do not depend on outer rows are known. */
+		ListCell   *lc,
+				   *le;
+		int			i = 0;
+
+		forboth(lc, st->qual_states, le, fsplan->fdw_exprs)
+		{
+			if (!has_exec_param(lfirst(le), NULL))
+			{
+				st->qual_values[i] = ExecEvalExpr(lfirst(lc), node->ss.ps.ps_ExprContext,
+												  &st->qual_nulls[i]);
+				st->qual_known[i] = true;
+			}
+			i++;
+		}
+	}
+	quals = mc_quals_to_python(st->quals, st->info, st->qual_values, st->qual_nulls,
+							   st->qual_types, st->qual_known);
+	method = PyObject_GetAttrString(st->entry->instance, "explain");
+	mc_check_python(method);
+	args = PyTuple_Pack(2, quals, st->columns);
+	kwargs = scan_kwargs(st);
+	PyDict_SetItemString(kwargs, "verbose", es->verbose ? Py_True : Py_False);
+	if (PyDict_GetItemString(kwargs, "sortkeys") == NULL)
+		PyDict_SetItemString(kwargs, "sortkeys", st->sortkeys);
+	Py_DECREF(quals);
+	lines = PyObject_Call(method, args, kwargs);
+	Py_DECREF(method);
+	Py_XDECREF(args);
+	Py_DECREF(kwargs);
+	mc_check_python(lines);
+	if (lines == Py_None)
+	{
+		Py_DECREF(lines);
+		return;
+	}
+	iter = PyObject_GetIter(lines);
+	Py_DECREF(lines);
+	mc_check_python(iter);
+	while ((line = PyIter_Next(iter)) != NULL)
+	{
+		char	   *text = mc_pystr(line);
+
+		Py_DECREF(line);
+		ExplainPropertyText("Multicorn", text, es);
+	}
+	Py_DECREF(iter);
+	if (PyErr_Occurred() || mc_error_pending())
+		mc_raise_python_error();
+}
