@@ -703,72 +703,109 @@ jsonb_scalar(const Target *t, PyObject *top, PyObject *value, JsonbValue *jv)
 										  Py_TYPE(value)->tp_name));
 }
 
-/* Returns what the last pushJsonbValue returned: the root, at top level. */
-static JsonbValue *
-push_jsonb(const Target *t, PyObject *top, PyObject *value, JsonbParseState **state,
-		   JsonbIteratorToken token)
+/* jsonb orders object keys by length, then bytes. */
+static int
+key_cmp(const JsonbPair *a, const JsonbPair *b)
 {
-	JsonbValue	jv;
+	if (a->key.val.string.len != b->key.val.string.len)
+		return a->key.val.string.len > b->key.val.string.len ? 1 : -1;
+	return memcmp(a->key.val.string.val, b->key.val.string.val, a->key.val.string.len);
+}
 
+/*
+ * Sort pairs into jsonb's key order (insertion sort: objects are small) and
+ * drop duplicate keys keeping the later one, as jsonb input does.  Python
+ * dicts only repeat a key when e.g. 1 and "1" are both present.
+ */
+static int
+sort_pairs(JsonbPair *pairs, int n)
+{
+	int			i,
+				j,
+				out;
+
+	for (i = 1; i < n; i++)
+	{
+		JsonbPair	tmp = pairs[i];
+
+		for (j = i; j > 0 && key_cmp(&pairs[j - 1], &tmp) > 0; j--)
+			pairs[j] = pairs[j - 1];
+		pairs[j] = tmp;
+	}
+	for (i = 1, out = 1; i < n; i++)
+	{
+		if (key_cmp(&pairs[out - 1], &pairs[i]) == 0)
+		{
+			if (pairs[i].order > pairs[out - 1].order)
+				pairs[out - 1] = pairs[i];
+		}
+		else
+			pairs[out++] = pairs[i];
+	}
+	return n > 0 ? out : 0;
+}
+
+/*
+ * Build the JsonbValue tree of a Python value directly (objects sorted as
+ * jsonb wants them), then let JsonbValueToJsonb serialize it once.
+ */
+static void
+build_jsonb(const Target *t, PyObject *top, PyObject *value, JsonbValue *out)
+{
 	check_stack_depth();
 	if (PyDict_Check(value))
 	{
 		Py_ssize_t	pos = 0;
 		PyObject   *k,
 				   *v;
+		int			n = (int) PyDict_GET_SIZE(value),
+					i = 0;
+		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
 
-		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		while (PyDict_Next(value, &pos, &k, &v))
+		while (PyDict_Next(value, &pos, &k, &v) && i < n)
 		{
-			jsonb_key(t, top, k, &jv);
-			pushJsonbValue(state, WJB_KEY, &jv);
-			push_jsonb(t, top, v, state, WJB_VALUE);
+			jsonb_key(t, top, k, &pairs[i].key);
+			build_jsonb(t, top, v, &pairs[i].value);
+			pairs[i].order = i;
+			i++;
 		}
-		return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+		out->type = jbvObject;
+		out->val.object.pairs = pairs;
+		out->val.object.nPairs = sort_pairs(pairs, i);
 	}
-	if (is_seq(value))
+	else if (is_seq(value))
 	{
 		Py_ssize_t	i,
 					n = PySequence_Fast_GET_SIZE(value);
 		PyObject  **items = PySequence_Fast_ITEMS(value);
+		JsonbValue *elems = palloc(sizeof(JsonbValue) * Max(n, 1));
 
-		pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 		for (i = 0; i < n; i++)
-			push_jsonb(t, top, items[i], state, WJB_ELEM);
-		return pushJsonbValue(state, WJB_END_ARRAY, NULL);
+			build_jsonb(t, top, items[i], &elems[i]);
+		out->type = jbvArray;
+		out->val.array.elems = elems;
+		out->val.array.nElems = (int) n;
+		out->val.array.rawScalar = false;
 	}
-	jsonb_scalar(t, top, value, &jv);
-	return pushJsonbValue(state, token, &jv);
+	else
+		jsonb_scalar(t, top, value, out);
 }
 
 static Datum
 jsonb_datum(const Target *t, PyObject *value)
 {
-	JsonbParseState *state = NULL;
-	JsonbValue *root;
+	JsonbValue	root;
 
-	if (PyDict_Check(value) || is_seq(value))
-		root = push_jsonb(t, value, value, &state, WJB_ELEM);
-	else
-	{
-		/* A top-level scalar is stored as a one-element "raw scalar" array. */
-		JsonbValue	wrapper;
-
-		wrapper.type = jbvArray;
-		wrapper.val.array.rawScalar = true;
-		wrapper.val.array.nElems = 1;
-		pushJsonbValue(&state, WJB_BEGIN_ARRAY, &wrapper);
-		push_jsonb(t, value, value, &state, WJB_ELEM);
-		root = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	}
-	return JsonbPGetDatum(JsonbValueToJsonb(root));
+	build_jsonb(t, value, value, &root);
+	/* JsonbValueToJsonb wraps a top-level scalar as jsonb requires. */
+	return JsonbPGetDatum(JsonbValueToJsonb(&root));
 }
 
 /* ---------- rows ---------- */
 
 MCRowReader *
-mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums, const char *classname,
-					 PyObject *rowid_name)
+mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums, bool all,
+					 const char *classname, PyObject *rowid_name)
 {
 	MCRowReader *r = palloc0(sizeof(MCRowReader));
 	int			i;
@@ -779,6 +816,8 @@ mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums, const char *c
 	r->cols = info->cols;
 	r->convs = palloc0(sizeof(MCConverter *) * Max(info->natts, 1));
 	r->needed = palloc0(sizeof(bool) * Max(info->natts, 1));
+	r->key_cache = palloc0(sizeof(PyObject *) * Max(info->natts, 1));
+	r->key_index_cache = palloc0(sizeof(long) * Max(info->natts, 1));
 	r->name_to_index = PyDict_New();
 	if (r->name_to_index == NULL)
 		mc_raise_python_error();
@@ -797,7 +836,7 @@ mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums, const char *c
 			mc_raise_python_error();
 		Py_DECREF(key);
 		Py_DECREF(idx);
-		if (needed_attnums == NULL || bms_is_member(col->attnum, needed_attnums))
+		if (all || bms_is_member(col->attnum, needed_attnums))
 		{
 			r->needed[i] = true;
 			r->convs[i] = mc_make_converter(col->typoid, col->typmod);
@@ -813,8 +852,12 @@ mc_row_reader_free(MCRowReader *r)
 {
 	if (r == NULL)
 		return;
+	int			i;
+
 	Py_CLEAR(r->name_to_index);
 	Py_CLEAR(r->rowid_name);
+	for (i = 0; i < r->natts; i++)
+		Py_CLEAR(r->key_cache[i]);
 }
 
 static void pg_attribute_noreturn()
@@ -828,29 +871,52 @@ bad_row(MCRowReader *r, const char *what)
 					 r->nlive)));
 }
 
+/*
+ * Column index of a dict key.  Rows built the same way present the same key
+ * objects in the same order, so the key seen at each position last time is
+ * remembered (with a reference, so its address cannot be reused) and a
+ * pointer comparison usually replaces the hash lookup.
+ */
+static long
+key_index(MCRowReader *r, PyObject *key, int pos)
+{
+	PyObject   *idx;
+
+	if (pos < r->natts && r->key_cache[pos] == key)
+		return r->key_index_cache[pos];
+	idx = PyDict_GetItemWithError(r->name_to_index, key);
+	if (idx == NULL)
+	{
+		if (PyErr_Occurred())
+			mc_raise_python_error();
+		if (r->rowid_name && PyObject_RichCompareBool(key, r->rowid_name, Py_EQ) == 1)
+			return -1;
+		bad_row(r, psprintf("the key %s is not a column of the table",
+							mc_pyrepr_trunc(key, 100)));
+	}
+	if (pos < r->natts)
+	{
+		Py_INCREF(key);
+		Py_XDECREF(r->key_cache[pos]);
+		r->key_cache[pos] = key;
+		r->key_index_cache[pos] = PyLong_AS_LONG(idx);
+	}
+	return PyLong_AS_LONG(idx);
+}
+
 static void
 fill_from_dict(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
 {
 	Py_ssize_t	pos = 0;
 	PyObject   *key,
 			   *val;
+	int			n = 0;
 
 	while (PyDict_Next(row, &pos, &key, &val))
 	{
-		PyObject   *idx = PyDict_GetItemWithError(r->name_to_index, key);
-		long		i;
+		long		i = key_index(r, key, n++);
 
-		if (idx == NULL)
-		{
-			if (PyErr_Occurred())
-				mc_raise_python_error();
-			if (r->rowid_name && PyObject_RichCompareBool(key, r->rowid_name, Py_EQ) == 1)
-				continue;
-			bad_row(r, psprintf("the key %s is not a column of the table",
-								mc_pyrepr_trunc(key, 100)));
-		}
-		i = PyLong_AS_LONG(idx);
-		if (r->needed[i])
+		if (i >= 0 && r->needed[i])
 			values[i] = mc_python_to_datum(r->convs[i], val, &isnull[i], r->relname,
 										   r->cols[i].name);
 	}

@@ -113,7 +113,7 @@ mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_
 	st->classname = mc_class_name(st->entry->instance);
 	st->rowcxt = AllocSetContextCreate(estate->es_query_cxt, "multicorn modify row",
 									   ALLOCSET_DEFAULT_SIZES);
-	st->reader = mc_row_reader_create(st->info, NULL, st->classname, NULL);
+	st->reader = mc_row_reader_create(st->info, NULL, true, st->classname, NULL);
 	if (op == CMD_UPDATE || op == CMD_DELETE)
 	{
 		Plan	   *subplan = outerPlanState(mtstate)->plan;

@@ -141,10 +141,12 @@ typedef struct MCRowReader
 	PyObject   *name_to_index;	/* dict: interned name -> int attribute index */
 	PyObject   *rowid_name;		/* may be NULL; tolerated as an extra key */
 	int			nlive;			/* non-dropped attributes */
+	PyObject  **key_cache;		/* per dict position: the key seen last (owned) */
+	long	   *key_index_cache;	/* ... and its attribute index */
 } MCRowReader;
 
 extern MCRowReader *mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums,
-										 const char *classname, PyObject *rowid_name);
+										 bool all, const char *classname, PyObject *rowid_name);
 extern void mc_row_reader_fill(MCRowReader *reader, PyObject *row,
 							   Datum *values, bool *isnull);
 extern void mc_row_reader_free(MCRowReader *reader);

@@ -49,6 +49,7 @@ release_scan(MCScanState *st)
 	Py_CLEAR(st->offset);
 	if (st->reader)
 		mc_row_reader_free(st->reader);
+	st->reader = NULL;
 }
 
 /*
@@ -149,7 +150,7 @@ mcBeginForeignScan(ForeignScanState *node, int eflags)
 	st->limit = int_or_none(intVal(lfourth(priv)));
 	st->offset = int_or_none(intVal(list_nth(priv, 4)));
 	rowid = rowid_name_of(st->entry->instance);
-	st->reader = mc_row_reader_create(st->info, needed, st->classname, rowid);
+	st->reader = mc_row_reader_create(st->info, needed, false, st->classname, rowid);
 	Py_XDECREF(rowid);
 	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multicorn row",
 									   ALLOCSET_DEFAULT_SIZES);

@@ -31,6 +31,7 @@ CASES = {
     "json": lambda: [{"j": {"a": [1, 2, {"b": None}], "s": "é"}, "jb": {"z": 1, "a": [True, False, None, 1.25, "x"]},
                       "jl": [1, "two"], "jbs": True, "jbn": 7, "jbstr": '{"from": "str"}',
                       "jbdate": {"when": datetime.date(2024, 1, 2)}, "jbdec": decimal.Decimal("1.10")}],
+    "jsonb_keys": lambda: [{"jb": {"bb": 1, "a": 2, 1: "int", "1": "str", "nested": {"z": [], "y": {}}}}],
     "arrays": lambda: [{"ta": ["a", None, "c"], "ia": [1, None, 3], "ia2": [[1, 2], [3, 4]],
                         "ea": [], "tsa": [datetime.datetime(2024, 1, 1, tzinfo=UTC)],
                         "ja": [{"a": 1}, [2]], "tup": ("x", "y")}],

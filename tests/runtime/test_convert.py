@@ -65,6 +65,11 @@ def test_json_and_jsonb_from_dicts_and_lists(conv):
     assert row[7] == "1.10"
 
 
+def test_jsonb_keys_sorted_and_deduplicated_later_wins(conv):
+    row = one(conv, "jb jsonb", "jsonb_keys", select="jb::text")
+    assert row == ('{"1": "str", "a": 2, "bb": 1, "nested": {"y": {}, "z": []}}',)
+
+
 def test_arrays_with_null_elements(conv):
     row = one(conv, "ta text[], ia int[], ia2 int[], ea text[], tsa timestamptz[], ja jsonb[], tup text[]",
               "arrays", select="ta, ia, ia2, ea, tsa, ja::text, tup")

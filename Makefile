@@ -1,0 +1,36 @@
+# ig_fdw: `make test` runs every test, `make demo` starts the product locally.
+# Both install what they need (Debian packages, a venv from /usr/bin/python3,
+# the runtime in pgext/) on a fresh Debian machine.
+
+PYTHON ?= /usr/bin/python3
+PG_CONFIG ?= pg_config
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+
+.PHONY: test demo demo-stop runtime deps venv bench clean
+
+deps:
+	bash .ci/install-system-deps.sh
+
+$(VENV)/.installed: .ci/requirements-test.txt .ci/install-python-deps.sh
+	bash .ci/install-python-deps.sh $(VENV)
+
+venv: deps $(VENV)/.installed
+
+runtime: deps
+	$(MAKE) -C pgext install PYTHON=$(PYTHON) PG_CONFIG=$(PG_CONFIG)
+
+test: venv runtime
+	$(VPY) -m pytest tests -q -p no:cacheprovider
+
+demo: venv runtime
+	$(VPY) -m tests.demo start
+
+demo-stop:
+	$(VPY) -m tests.demo stop
+
+bench: venv runtime
+	$(VPY) bench/runtime.py
+
+clean:
+	$(MAKE) -C pgext clean
