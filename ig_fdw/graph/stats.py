@@ -1,0 +1,50 @@
+"""Per-statement accounting, for EXPLAIN ANALYZE and for tests.
+
+The FDW takes a fresh :class:`CallStats` per statement
+(``client.reset_stats()``) and prints :meth:`CallStats.explain_lines`.
+Counters are updated from worker threads, hence the lock.
+"""
+
+import threading
+
+FIELDS = (
+    "calls",             # HTTP requests sent (each batch counts once)
+    "batches",           # batch API calls
+    "batch_items",       # requests carried inside batches
+    "pages",             # pages of an edge read
+    "retries",           # attempts after the first, all causes
+    "refreshes",         # token refreshes after code 190
+    "throttled_waits",   # waits because the API said "throttled"
+    "throttled_seconds",
+    "paced_seconds",     # extra delay added because usage was high
+    "bytes_received",
+    "cache_hits",
+    "errors",            # errors raised or returned per item
+)
+
+
+class CallStats:
+    def __init__(self):
+        self._lock = threading.Lock()
+        for name in FIELDS:
+            setattr(self, name, 0)
+
+    def add(self, name, amount=1):
+        with self._lock:
+            setattr(self, name, getattr(self, name) + amount)
+
+    def as_dict(self):
+        with self._lock:
+            return {name: getattr(self, name) for name in FIELDS}
+
+    def explain_lines(self):
+        d = self.as_dict()
+        return [
+            "Graph API: %(calls)d calls (%(batches)d batches, %(batch_items)d batch items), "
+            "%(pages)d pages, %(bytes_received)d bytes" % d,
+            "Graph API: %(retries)d retries, %(refreshes)d token refreshes, %(cache_hits)d cache hits, "
+            "%(throttled_waits)d throttled waits (%(throttled_seconds).1f s), paced %(paced_seconds).1f s" % d,
+        ]
+
+    def __repr__(self):
+        return "CallStats(%s)" % ", ".join("%s=%s" % kv for kv in self.as_dict().items())
