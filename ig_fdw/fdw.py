@@ -1,0 +1,239 @@
+"""InstagramFDW: the Multicorn class PostgreSQL talks to.
+
+Data flows one way: options -> auth (token provider) -> planner (quals,
+columns, sort, limit -> a ScanPlan) -> Graph client -> rows.  Each foreign
+table names its catalog entry with the table option `table`; the class holds
+no per-table code.  It runs unchanged on upstream multicorn2 and on the
+project's runtime (pgext/), using the runtime's extras when present.
+"""
+
+import hashlib
+import os
+
+from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
+from multicorn.utils import WARNING, log_to_postgres
+
+from ig_fdw import catalog, executor, planner
+from ig_fdw.graph.redact import register_secret
+
+TABLE_OPTIONS = ("table",)
+
+try:  # our runtime's cancel hook; absent on upstream multicorn2 before 3.2
+    from multicorn.utils import check_interrupts as _check_interrupts
+except ImportError:  # pragma: no cover
+    _check_interrupts = None
+
+
+class FdwError(Exception):
+    """An error the user must fix (bad table option, unknown table)."""
+
+    def __init__(self, message, hint=None, sqlstate="HV000"):
+        super().__init__(message)
+        self.hint = hint
+        self.sqlstate = sqlstate
+
+
+def _notice(message):
+    log_to_postgres(message)
+
+
+class Connection(object):
+    """Options, token provider, Graph client and account choice for one
+    foreign table instance (built on first use, then kept)."""
+
+    def __init__(self, fdw_options):
+        from ig_fdw import auth, options
+        from ig_fdw.graph import GraphClient
+
+        self.opts = options.resolve(fdw_options, extra_keys=TABLE_OPTIONS)
+        for secret in self.opts.secrets():
+            register_secret(secret)
+        self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts))
+        base = self.opts.ig_graph_url if self.opts.login == "instagram" else self.opts.graph_url
+        self.client = GraphClient(
+            base, self.opts.version, self.tokens, app_secret=self.opts.oauth_client_secret,
+            timeout=self.opts.timeout, pagesize=self.opts.pagesize, max_concurrency=self.opts.max_concurrency,
+            rate_limit_max_wait=self.opts.rate_limit_max_wait, state_dir=self.tokens.state_dir,
+            cache_ttl=self.opts.cache_ttl, interrupt_check=_check_interrupts)
+        self._accounts = None
+
+    def accounts(self, requested=None):
+        """The business accounts a scan reads: the filter's, the option's, or
+        the only one the token sees (several: an error listing them)."""
+        if requested:
+            return list(requested)
+        if self.opts.business_account_id:
+            return [self.opts.business_account_id]
+        if self._accounts is None:
+            from ig_fdw import auth
+            if self.opts.login == "instagram":
+                me = self.client.get("me", fields=["id", "user_id", "username"])
+                self._accounts = [str(me.get("user_id") or me["id"])]
+            else:
+                found = auth.discover_business_accounts(self.opts, _getter(self.client))
+                self._accounts = [auth.choose_business_account(self.opts, found)]
+        return self._accounts
+
+
+def _getter(client):
+    def http_get(path, params=None):
+        return client.get(path, params=params)
+    return http_get
+
+
+def default_settings_dir(opts):
+    """Per-server files live in the data directory (a backend's working
+    directory): <datadir>/ig_fdw/<id>/, id derived from the app and account."""
+    ident = "|".join([opts.oauth_client_id or "", opts.business_account_id or "", opts.login or "",
+                      opts.graph_url or ""])
+    return os.path.join(os.getcwd(), "ig_fdw", hashlib.sha256(ident.encode()).hexdigest()[:16])
+
+
+class InstagramFDW(ForeignDataWrapper):
+    """Foreign tables over the Instagram Graph API (see docs/tables.md)."""
+
+    def __init__(self, fdw_options, fdw_columns):
+        super(InstagramFDW, self).__init__(fdw_options, fdw_columns)
+        name = fdw_options.get("table")
+        self.table = catalog.get(name) if name else None
+        if self.table is None:
+            raise FdwError("foreign table option table '%s' is not an ig_fdw table" % name if name else
+                           "the foreign table has no option 'table'",
+                           hint="Use IMPORT FOREIGN SCHEMA instagram FROM SERVER ... INTO ...; "
+                                "known tables: %s" % ", ".join(catalog.names()), sqlstate="HV00D")
+        unknown = [c for c in fdw_columns if self.table.column(c) is None]
+        if unknown:
+            raise FdwError("column %s of foreign table '%s' is not in ig_fdw's %s table" % (
+                ", ".join(unknown), name, name),
+                hint="Its columns are: %s" % ", ".join(c.name for c in self.table.columns), sqlstate="HV00H")
+        self.fdw_options = fdw_options
+        self._conn = None
+        self._last_plan = None
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            self._conn = Connection(self.fdw_options)
+        return self._conn
+
+    # ---- planning
+    def get_rel_size(self, quals, columns):
+        rows = self.table.rows_estimate
+        try:
+            plan = planner.plan_scan(self.table, quals, columns)
+            if plan.ids is not None:
+                rows = len(plan.ids)
+            elif plan.parents is not None:
+                per = dict((keys, n) for keys, n in self.table.path_keys)
+                rows = max(1, len(plan.parents)) * next(iter(per.values()), rows)
+        except (planner.MissingQual, planner.BadQualValue):
+            pass   # reported by execute(); a join may still supply the value
+        return (rows, 40 * max(1, len(columns)))
+
+    def get_path_keys(self):
+        return [tuple((keys, rows)) for keys, rows in self.table.path_keys]
+
+    def can_sort(self, sortkeys):
+        order = self.table.source.native_order
+        if order and sortkeys and sortkeys[0].attname == order[0] and sortkeys[0].is_reversed == order[1]:
+            return sortkeys[:1]
+        return []
+
+    def can_limit(self, limit, offset):
+        return self.table.source.kind in ("edge", "me", "expansion")
+
+    def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):
+        try:
+            plan = planner.plan_scan(self.table, quals, columns, sortkeys, limit, offset)
+        except planner.MissingQual as e:
+            return ["Graph: %s" % e]
+        lines = describe_plan(plan)
+        stats = getattr(self._conn, "client", None)
+        if self._last_plan is not None and stats is not None:
+            lines.append("Graph calls made: %s" % stats.stats.explain_lines() if hasattr(
+                stats.stats, "explain_lines") else "")
+        return [l for l in lines if l]
+
+    # ---- execution
+    def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
+        plan = planner.plan_scan(self.table, quals, columns, sortkeys, limit, offset)
+        conn = self.conn
+        conn.client.reset_stats()
+        self._last_plan = plan
+        ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
+                                   procedures=self._procedure)
+        return executor.execute(plan, ctx)
+
+    def _procedure(self, name, inputs):
+        from ig_fdw import procedures
+        return procedures.run(name, self.conn.opts, inputs, self.conn.tokens)
+
+    @classmethod
+    def import_schema(cls, schema, srv_options, options, restriction_type, restricts):
+        if schema.lower() not in ("instagram", "public", ""):
+            raise FdwError("ig_fdw has one remote schema, 'instagram' (not '%s')" % schema,
+                           hint="IMPORT FOREIGN SCHEMA instagram FROM SERVER ... INTO ...", sqlstate="HV00B")
+        return [table_definition(t) for t in catalog.TABLES.values()]
+
+
+def table_definition(table):
+    columns = [ColumnDefinition(c.name, type_name=c.type) for c in table.columns]
+    return TableDefinition(table.name, columns=columns, options={"table": table.name})
+
+
+def describe_plan(plan):
+    """EXPLAIN lines: endpoint, fields, pushed filters, expected calls."""
+    t, src = plan.table, plan.table.source
+    lines = []
+    if plan.empty:
+        return ["Graph: no request (the filters cannot match)"]
+    if plan.mode == "ids":
+        n = len(plan.ids)
+        lines.append("Graph: GET ?ids=<%d ids> (%d call%s, 50 ids each)" % (n, -(-n // 50), "" if n <= 50 else "s"))
+    elif plan.mode == "node":
+        lines.append("Graph: GET ?ids=<accounts> (one call per 50 accounts)")
+    elif plan.mode == "me":
+        lines.append("Graph: GET /me/%s (paged)" % src.edge)
+    elif plan.mode == "edge":
+        if src.parent == "account":
+            lines.append("Graph: GET /{business_account_id}/%s (paged)" % src.edge)
+        elif plan.parents is not None:
+            n = len(plan.parents)
+            lines.append("Graph: GET /{%s}/%s for %d %s (batched: %d call%s, then paging)" % (
+                src.parent, src.edge, n, src.parent, -(-n // 50), "" if n <= 50 else "s"))
+        else:
+            lines.append("Graph: GET /{%s}/%s for every row of %s (fan-out, 50 per batch call)" % (
+                src.parent, src.edge, plan.fan_out))
+    elif plan.mode == "insights":
+        spec = src.insights
+        if spec.target == "media":
+            who = ("%d media" % len(plan.parents)) if plan.parents is not None else \
+                "every media of %s (fan-out)" % (src.fan_out or "media")
+            lines.append("Graph: GET /{media_id}/insights for %s (batched, 50 per call)" % who)
+        else:
+            lines.append("Graph: GET /{%s}/insights" % ("object_id" if plan.parents else "business_account_id"))
+    elif plan.mode == "expansion":
+        lines.append("Graph: GET /{business_account_id}?fields=%s(...)" % src.expansion)
+    elif plan.mode == "search":
+        lines.append("Graph: GET /%s per value" % src.edge)
+    elif plan.mode == "procedure":
+        lines.append("OAuth procedure %s" % src.procedure)
+    if plan.fields:
+        lines.append("Graph fields: %s" % ",".join(plan.fields))
+    pushed = []
+    for name, f in sorted(plan.filters.items()):
+        if f.values is not None:
+            pushed.append("%s IN (%d value%s)" % (name, len(f.values), "" if len(f.values) == 1 else "s")
+                          if len(f.values) != 1 else "%s = %s" % (name, f.values[0]))
+        if f.lower:
+            pushed.append("%s %s %s" % (name, ">=" if f.lower[1] else ">", f.lower[0]))
+        if f.upper:
+            pushed.append("%s %s %s" % (name, "<=" if f.upper[1] else "<", f.upper[0]))
+    if pushed:
+        lines.append("Graph filters: %s" % ", ".join(pushed))
+    params = {k: v for k, v in plan.params.items()}
+    if params:
+        lines.append("Graph parameters: %s" % ", ".join("%s=%s" % kv for kv in sorted(params.items())))
+    if plan.limit is not None:
+        lines.append("Graph: stops after %d rows" % plan.limit)
+    return lines

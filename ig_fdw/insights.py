@@ -1,0 +1,366 @@
+"""Insights: which metrics to ask for, and flattening the answers to rows.
+
+Metric sets follow the reference facts (shared/reference §2.11): valid by
+media surface, removed from a Graph API version on.  A wide table asks only
+for the metrics valid for each media's surface and the configured version.
+Missing data is NULL, never 0.  Per-media errors that mean "unavailable"
+(code 10 for stories with few viewers, subcode 2108006 for media older than
+the business account) give a row of NULLs and one NOTICE; a metric the API
+rejects is dropped from that request and named in a NOTICE.
+"""
+
+import re
+
+from ig_fdw.graph.batch import BatchRequest
+from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound
+from ig_fdw.rows import build_row, parse_graph_time
+
+FEED, REELS, STORY = "FEED", "REELS", "STORY"
+
+#: metric -> (surfaces where valid, first API version where it is gone or None)
+MEDIA_METRICS = {
+    "views": ({FEED, REELS, STORY}, None),
+    "reach": ({FEED, REELS, STORY}, None),
+    "total_interactions": ({FEED, REELS, STORY}, None),
+    "saved": ({FEED, REELS}, None),
+    "likes": ({FEED, REELS}, None),
+    "comments": ({FEED, REELS}, None),
+    "shares": ({FEED, REELS, STORY}, None),
+    "follows": ({FEED, STORY}, None),
+    "profile_visits": ({FEED, STORY}, None),
+    "profile_activity": ({FEED, STORY}, None),
+    "replies": ({STORY}, None),
+    "navigation": ({STORY}, None),
+    "ig_reels_avg_watch_time": ({REELS}, None),
+    "ig_reels_video_view_total_time": ({REELS}, None),
+    "impressions": ({FEED, STORY}, 22),
+    "plays": ({REELS}, 22),
+    "video_views": ({FEED}, 21),
+}
+
+
+def version_number(version):
+    match = re.match(r"v?(\d+)", str(version or ""))
+    return int(match.group(1)) if match else 99
+
+
+def surface_of(media_type, product_type):
+    if product_type == "STORY":
+        return STORY
+    if product_type == "REELS":
+        return REELS
+    return FEED
+
+
+def metrics_for(requested, surface, version):
+    """The requested metrics the API accepts for this surface and version."""
+    v = version_number(version)
+    out = []
+    for name in requested:
+        spec = MEDIA_METRICS.get(name)
+        if spec and surface in spec[0] and (spec[1] is None or v < spec[1]):
+            out.append(name)
+    return out
+
+
+def flatten(body, object_id):
+    """An insights response -> long rows (dicts): metric, period, end_time,
+    breakdown, dimension_values, value (scalar or None), value_json."""
+    rows = []
+    for item in (body or {}).get("data", []):
+        base = {"object_id": object_id, "metric": item.get("name"), "period": item.get("period")}
+        if "total_value" in item:
+            total = item["total_value"] or {}
+            breakdowns = total.get("breakdowns") or []
+            if breakdowns:
+                for bd in breakdowns:
+                    keys = ",".join(bd.get("dimension_keys") or [])
+                    for res in bd.get("results") or []:
+                        rows.append(_long(base, None, keys, res.get("dimension_values") or [], res.get("value")))
+            else:
+                rows.append(_long(base, None, None, [], total.get("value")))
+        for val in item.get("values") or []:
+            rows.append(_long(base, val.get("end_time"), None, [], val.get("value")))
+    return rows
+
+
+def _long(base, end_time, breakdown, dims, value):
+    row = dict(base)
+    row["end_time"] = parse_graph_time(end_time) if end_time else None
+    row["breakdown"] = breakdown
+    row["dimension_values"] = [str(d) for d in dims]
+    row["value"] = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    row["value_json"] = value
+    return row
+
+
+def _metric_columns(table, columns):
+    return [c for c in columns if table.column(c) and table.column(c).origin == "metric"]
+
+
+# ----------------------------------------------------------------- media
+
+def media_insight_rows(plan, ctx):
+    table = plan.table
+    spec = table.source.insights
+    wanted = [table.column(c).source_path for c in _metric_columns(table, plan.columns)]
+    for chunk in _chunks(_media_targets(plan, ctx), 50):
+        yield from _media_chunk(plan, ctx, chunk, wanted)
+
+
+def _media_targets(plan, ctx):
+    """(media id, media_type, media_product_type, context) for the media in scope."""
+    spec = plan.table.source.insights
+    if plan.parents is not None:
+        fields = ["id", "media_type", "media_product_type", "owner{id}"]
+        for mid, obj in zip(plan.parents, ctx.client.get_many(plan.parents, fields=fields)):
+            if isinstance(obj, NotFound):
+                continue
+            if isinstance(obj, Exception):
+                raise obj
+            if _in_scope(spec, obj):
+                yield mid, obj, {"business_account_id": (obj.get("owner") or {}).get("id")}
+        return
+    media = ctx.lookup(plan.table.source.fan_out or "media")
+    for acct in ctx.accounts(plan.accounts):
+        path = "%s/%s" % (acct, media.source.edge)
+        fields = ["id", "media_type", "media_product_type", "timestamp"]
+        for obj in ctx.client.paginate(path, {}, fields):
+            if _in_scope(spec, obj):
+                yield obj["id"], obj, {"business_account_id": acct}
+
+
+def _in_scope(spec, obj):
+    if spec.media_types and obj.get("media_type") not in spec.media_types:
+        return False
+    if spec.product_types and obj.get("media_product_type") not in spec.product_types:
+        return False
+    return True
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _unavailable(err):
+    return isinstance(err, GraphError) and (err.code == 10 or err.subcode == 2108006)
+
+
+def _rejected_metric(err, metrics):
+    """The metric named in a code-100 rejection, if any."""
+    if not isinstance(err, InvalidParameter) or err.subcode == 2108006:
+        return None
+    text = str(err)
+    for m in metrics:
+        if re.search(r"\b%s\b" % re.escape(m), text):
+            return m
+    return None
+
+
+def _media_chunk(plan, ctx, chunk, wanted):
+    table = plan.table
+    asks = {}
+    for mid, obj, _ in chunk:
+        asks[mid] = metrics_for(wanted, surface_of(obj.get("media_type"), obj.get("media_product_type")),
+                                ctx.version)
+    answers = {}
+    todo = [mid for mid, _, _ in chunk if asks[mid]]
+    for _round in range(4):
+        if not todo:
+            break
+        reqs = [BatchRequest("GET", "%s/insights" % mid, {"metric": ",".join(asks[mid])}) for mid in todo]
+        results = ctx.client.batch(reqs)
+        retry = []
+        for mid, res in zip(todo, results):
+            bad = _rejected_metric(res, asks[mid]) if isinstance(res, Exception) else None
+            if bad:
+                ctx.notice_once(("metric", bad), "ig_fdw: the Graph API rejected metric '%s' for %s "
+                                "(version %s); its column is NULL" % (bad, table.name, ctx.version))
+                asks[mid] = [m for m in asks[mid] if m != bad]
+                if asks[mid]:
+                    retry.append(mid)
+                continue
+            answers[mid] = res
+        todo = retry
+    for mid, obj, context in chunk:
+        res = answers.get(mid)
+        values = {}
+        if isinstance(res, Exception):
+            if not _unavailable(res):
+                raise res
+            ctx.notice_once(("unavailable", res.code, res.subcode),
+                            "ig_fdw: insights unavailable for some media in %s (%s); their metrics are NULL"
+                            % (table.name, res.message if hasattr(res, "message") else res))
+        elif res is not None:
+            for long_row in flatten(res, mid):
+                values[long_row["metric"]] = long_row["value_json"]
+        context = dict(context)
+        context["media_id"] = mid
+        context["media_type"] = obj.get("media_type")
+        context["media_product_type"] = obj.get("media_product_type")
+        row_obj = {name: values.get(table.column(name).source_path) for name in _metric_columns(table, plan.columns)}
+        yield build_row(table, plan.columns, row_obj, context)
+
+
+# ----------------------------------------------------------------- account
+
+def _account_params(plan):
+    """API parameters: control columns (filter value, else default), the
+    table's fixed metric_type/breakdown, since/until."""
+    table, spec = plan.table, plan.table.source.insights
+    params = {}
+    for col in table.columns:
+        if col.origin == "control" and col.name not in ("since", "until"):
+            value = plan.params.get(col.name, col.default)
+            if value is not None:
+                params[col.name] = value
+    if spec.metric_type:
+        params["metric_type"] = spec.metric_type
+    if spec.breakdown:
+        params["breakdown"] = spec.breakdown
+    for key in ("since", "until"):
+        if key in plan.params:
+            params[key] = plan.params[key]
+    return params
+
+
+def _requested_metrics(plan, params):
+    table, spec = plan.table, plan.table.source.insights
+    if spec.shape == "long":
+        return (plan.filter_values("metric") or [])
+    if "metric" in params:
+        return params["metric"].split(",")
+    metric_type = params.get("metric_type") or "default"
+    wanted, skipped = [], []
+    for name in _metric_columns(table, plan.columns) or \
+            [c.name for c in table.columns if c.origin == "metric"][:1]:
+        col = table.column(name)
+        if col.metric_types and metric_type not in col.metric_types:
+            skipped.append((name, col.metric_types))
+        else:
+            wanted.append(col.source_path)
+    for name, types in skipped:
+        plan_notice(plan, "ig_fdw: %s.%s is NULL: the Graph API gives it with metric_type %s, not '%s'"
+                    % (table.name, name, " or ".join("'%s'" % t for t in types), metric_type))
+    return wanted
+
+
+def plan_notice(plan, message):
+    plan.notices.append(message)
+
+
+def _get_insights(plan, ctx, object_id, params, metrics):
+    """GET /{object}/insights, dropping (with a NOTICE) metrics the API
+    rejects; None when the object's insights are unavailable."""
+    metrics = list(metrics)
+    while metrics:
+        query = dict(params)
+        query["metric"] = ",".join(metrics)
+        try:
+            return ctx.client.get("%s/insights" % object_id, params=query)
+        except GraphError as err:
+            bad = _rejected_metric(err, metrics)
+            if bad and len(metrics) > 1:
+                ctx.notice_once(("metric", bad), "ig_fdw: the Graph API rejected metric '%s' for %s "
+                                "(version %s); its column is NULL" % (bad, plan.table.name, ctx.version))
+                metrics.remove(bad)
+                continue
+            if _unavailable(err):
+                ctx.notice_once(("unavailable", object_id), "ig_fdw: insights unavailable for %s in %s: %s"
+                                % (object_id, plan.table.name, getattr(err, "message", err)))
+                return None
+            raise
+    return None
+
+
+def account_insight_rows(plan, ctx):
+    """Account (or object) insights: one request per target; rows are long
+    (insights), hourly (online_followers) or pivoted (wide tables)."""
+    table, spec = plan.table, plan.table.source.insights
+    params = _account_params(plan)
+    params.pop("metric", None)
+    plan.notices = []
+    metrics = _requested_metrics(plan, _account_params(plan))
+    for message in plan.notices:
+        ctx.notice_once(message, message)
+    if not metrics:
+        return
+    if plan.parents is not None:
+        targets = [(oid, None) for oid in plan.parents]
+    else:
+        targets = [(acct, acct) for acct in ctx.accounts(plan.accounts)]
+    for object_id, acct in targets:
+        if spec.daily:
+            long_rows = []
+            for day_params in _days(params):
+                body = _get_insights(plan, ctx, object_id, day_params, metrics)
+                for r in flatten(body, object_id) if body else []:
+                    r["end_time"] = parse_graph_time(int(day_params["until"]))
+                    long_rows.append(r)
+        else:
+            body = _get_insights(plan, ctx, object_id, params, metrics)
+            if body is None:
+                continue
+            long_rows = flatten(body, object_id)
+        echo = dict(params)
+        echo.update({k: v for k, v in plan.echo.items() if v is not None})
+        echo["business_account_id"] = acct
+        for key in ("since", "until"):
+            if key in params and key not in plan.echo:
+                echo[key] = parse_graph_time(int(params[key]))
+        if spec.shape == "long":
+            for r in long_rows:
+                context = dict(echo)
+                context.update(r)
+                yield build_row(table, plan.columns, r, context)
+        elif spec.shape == "hourly":
+            for r in long_rows:
+                for hour, count in sorted((r["value_json"] or {}).items(), key=lambda kv: int(kv[0])):
+                    context = dict(echo)
+                    context.update({"end_time": r["end_time"], "hour": int(hour), "followers": count})
+                    yield build_row(table, plan.columns, {}, context)
+        else:
+            yield from _pivot(table, plan.columns, long_rows, echo)
+
+
+DAY = 86400
+
+
+def _days(params):
+    """One-day windows from since to until (default: 7 days)."""
+    since = int(params["since"]) // DAY * DAY
+    until = int(params.get("until") or since + 7 * DAY)
+    day = since
+    while day < until:
+        p = dict(params)
+        p["since"], p["until"] = str(day), str(day + DAY)
+        yield p
+        day += DAY
+
+
+def _pivot(table, columns, long_rows, echo):
+    """Long rows -> one row per (end_time, dimension values)."""
+    groups = {}
+    order = []
+    for r in long_rows:
+        key = (r["end_time"], tuple(r["dimension_values"]))
+        if key not in groups:
+            groups[key] = {}
+            order.append(key)
+        groups[key][r["metric"]] = r["value_json"]
+    for key in order:
+        end_time, dims = key
+        context = dict(echo)
+        context["end_time"] = end_time
+        values = groups[key]
+        obj = dict(values)
+        obj["dimension"] = ",".join(dims) if dims else None
+        obj["value"] = next(iter(values.values()), None) if len(values) == 1 else None
+        yield build_row(table, columns, obj, context)

@@ -1,0 +1,218 @@
+"""From what PostgreSQL asks (quals, columns, sort, limit) to what to ask the
+Graph API: which objects, which edge, which fields and parameters.
+
+The planner only reads the catalog entry; it never calls the API.  Its
+result, a `ScanPlan`, is also what EXPLAIN prints.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+UTC = datetime.timezone.utc
+
+
+class MissingQual(Exception):
+    """A required WHERE clause is absent (Steampipe-style message)."""
+
+    sqlstate = "HV00L"   # fdw_unable_to_create_execution
+
+    def __init__(self, table, alternatives):
+        self.table = table
+        self.alternatives = alternatives
+        parts = ["column '%s' operator %s" % (q.column, " or ".join(_op_names(q.operators)))
+                 for q in alternatives]
+        super().__init__("table '%s' is missing a required qual: %s" % (table.name, "; or ".join(parts)))
+        self.hint = "Add e.g. WHERE %s = '...' (or join on that column)." % alternatives[0].column
+
+
+class BadQualValue(Exception):
+    sqlstate = "22023"   # invalid_parameter_value
+
+    def __init__(self, message, hint=None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def _op_names(ops):
+    return ["IN" if o == "IN" else "'%s'" % o for o in ops]
+
+
+@dataclass
+class Filter:
+    """The pushable conditions on one column: equal values, range bounds."""
+    values: Optional[List] = None      # '=' / IN: the accepted values (intersection)
+    lower: Optional[object] = None     # (value, inclusive)
+    upper: Optional[object] = None
+
+
+def as_text(value):
+    """Qual values arrive typed (our runtime) or as strings (multicorn2)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def as_datetime(value):
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = str(value).strip().replace(" ", "T")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) > 5 and text[-3] in "+-" and text[-2:].isdigit():   # '+02' -> '+02:00'
+        text += ":00"
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise BadQualValue("cannot read %r as a timestamp" % (value,))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def collect_filters(table, quals):
+    """Map column -> Filter for the quals the table can push; others ignored
+    (PostgreSQL rechecks every qual anyway)."""
+    filters: Dict[str, Filter] = {}
+    for q in quals:
+        specs = table.quals_for(q.field_name)
+        if not specs:
+            continue
+        ops = set(o for s in specs for o in s.operators)
+        f = filters.setdefault(q.field_name, Filter())
+        if q.is_list_operator:
+            op, is_any = q.operator
+            if op != "=" or not is_any or "IN" not in ops or not isinstance(q.value, (list, tuple)):
+                continue
+            _narrow(f, [v for v in q.value if v is not None])
+        elif q.operator == "=" and "=" in ops and q.value is not None:
+            _narrow(f, [q.value])
+        elif q.operator in (">", ">=") and q.operator in ops and q.value is not None:
+            f.lower = (q.value, q.operator == ">=")
+        elif q.operator in ("<", "<=") and q.operator in ops and q.value is not None:
+            f.upper = (q.value, q.operator == "<=")
+    return {k: v for k, v in filters.items() if v.values is not None or v.lower or v.upper}
+
+
+def _narrow(f, values):
+    texts = [as_text(v) for v in values]
+    if f.values is None:
+        f.values = list(dict.fromkeys(texts))
+    else:
+        f.values = [v for v in f.values if v in texts]
+
+
+@dataclass
+class ScanPlan:
+    table: object
+    columns: List[str]
+    filters: Dict[str, Filter]
+    fields: List[str]                   # Graph fields to request
+    mode: str                           # 'ids' | 'edge' | 'node' | 'insights' | 'me' | 'expansion' | 'procedure'
+    ids: Optional[List[str]] = None     # direct reads
+    parents: Optional[List[str]] = None # parent ids given by quals
+    fan_out: Optional[str] = None       # table walked for parents
+    accounts: Optional[List[str]] = None  # business_account_id filter
+    params: Dict[str, str] = field(default_factory=dict)
+    echo: Dict[str, object] = field(default_factory=dict)   # control column -> the filter's own value
+    limit: Optional[int] = None
+    sort_desc: bool = False
+    empty: bool = False                 # contradictory quals: nothing can match
+
+    def filter_values(self, column):
+        f = self.filters.get(column)
+        return f.values if f else None
+
+
+def graph_fields(table, columns):
+    """The fields= list for the requested columns (nested paths -> a{b})."""
+    top = {}
+    for name in columns:
+        col = table.column(name)
+        if col is None or col.origin not in ("field", "context") or (col.origin == "context" and not col.path):
+            continue
+        path = col.source_path.split(".")
+        top.setdefault(path[0], set())
+        if len(path) > 1:
+            top[path[0]].add(path[1])
+    out = []
+    for name, subs in top.items():
+        out.append("%s{%s}" % (name, ",".join(sorted(subs))) if subs else name)
+    return out
+
+
+def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
+    """Turn the scan's quals and columns into a ScanPlan (raises MissingQual)."""
+    filters = collect_filters(table, quals)
+    src = table.source
+    plan = ScanPlan(table=table, columns=list(columns), filters=filters,
+                    fields=graph_fields(table, columns), mode=src.kind)
+    for spec in table.quals:
+        f = filters.get(spec.column)
+        if f is None:
+            continue
+        if spec.role == "id" and f.values is not None:
+            plan.ids = f.values
+            plan.mode = "ids"
+        elif spec.role == "parent" and f.values is not None:
+            plan.parents = f.values
+        elif spec.role == "account" and f.values is not None:
+            plan.accounts = f.values
+        elif spec.role == "param" and f.values is not None:
+            plan.params[spec.param or spec.column] = ",".join(f.values)
+            plan.echo[spec.column] = f.values[0] if len(f.values) == 1 else None
+        elif spec.role in ("since", "until"):
+            _time_bounds(plan, spec, f)
+    for f in filters.values():
+        if f.values == []:
+            plan.empty = True
+    _check_required(table, plan)
+    if src.kind == "edge" and plan.parents is None and src.parent != "account" and plan.mode != "ids":
+        plan.fan_out = src.fan_out
+    if limit is not None:
+        plan.limit = int(limit) + int(offset or 0)
+    if sortkeys:
+        plan.sort_desc = bool(sortkeys[0].is_reversed)
+    return plan
+
+
+def _time_bounds(plan, spec, f):
+    """Time filters -> since/until (unix seconds).  A filter on a control
+    column is echoed back as a value that satisfies it, so that PostgreSQL's
+    recheck keeps the rows (a strict bound is moved by a microsecond)."""
+    tick = datetime.timedelta(microseconds=1)
+    echo = None
+    if spec.role == "since":
+        if f.lower:
+            value = as_datetime(f.lower[0])
+            echo = value if f.lower[1] else value + tick
+        elif f.values and len(f.values) == 1:
+            value = echo = as_datetime(f.values[0])
+        else:
+            return
+        plan.params["since"] = str(int(value.timestamp()))
+    else:
+        if f.upper:
+            value = as_datetime(f.upper[0])
+            echo = value if f.upper[1] else value - tick
+        elif f.values and len(f.values) == 1:
+            value = echo = as_datetime(f.values[0])
+        else:
+            return
+        # until= is exclusive; widen by a second so an inclusive bound keeps its row
+        plan.params["until"] = str(int(value.timestamp()) + 1)
+    col = plan.table.column(spec.column)
+    if col is not None and col.origin == "control":
+        plan.echo[spec.column] = echo
+
+
+def _check_required(table, plan):
+    """Required quals: each group of alternatives (same role) needs one."""
+    required = table.required_quals
+    if not required or plan.mode == "ids":
+        return
+    satisfied = any(q.column in plan.filters for q in required)
+    if not satisfied:
+        raise MissingQual(table, required)
