@@ -164,9 +164,61 @@ class InstagramFDW(ForeignDataWrapper):
                                    procedures=self._procedure)
         return executor.execute(plan, ctx)
 
+    # ---- writes (ig_fdw.writes holds the per-table rules, the catalog says which tables)
+    @property
+    def rowid_column(self):
+        if not self.table.writable:
+            raise FdwError("table '%s' is read-only" % self.table.name, sqlstate="HV000",
+                           hint="Writable tables: %s" % ", ".join(
+                               t.name for t in catalog.TABLES.values() if t.writable))
+        return "id"
+
+    def _writer(self):
+        from ig_fdw import writes
+        if getattr(self, "_writer_obj", None) is None:
+            self._writer_obj = writes.Writer(self.table, self.conn, _notice, self.fdw_options)
+        return self._writer_obj
+
+    def insert(self, values):
+        return self._writer().insert(values)
+
+    def update(self, rowid, newvalues):
+        return self._writer().update(rowid, newvalues)
+
+    def delete(self, rowid):
+        return self._writer().delete(rowid)
+
+    def end_modify(self):
+        if getattr(self, "_writer_obj", None) is not None:
+            self._writer_obj.end_statement()
+
+    def pre_commit(self):
+        if getattr(self, "_writer_obj", None) is not None:
+            self._writer_obj.pre_commit()
+
+    def rollback(self):
+        if getattr(self, "_writer_obj", None) is not None:
+            self._writer_obj.rollback()
+
     def _procedure(self, name, inputs):
         from ig_fdw import procedures
         return procedures.run(name, self.conn.opts, inputs, self.conn.tokens)
+
+    @classmethod
+    def validate_options(cls, level, options):
+        """Called by the project's runtime at CREATE/ALTER time (upstream
+        multicorn2 does not: there the same checks run on first use)."""
+        from ig_fdw import options as opts_mod
+        if level == "column":
+            if options:
+                raise FdwError("ig_fdw columns take no options (got %s)" % ", ".join(sorted(options)),
+                               sqlstate="HV00D")
+            return
+        extra = {"server": ("wrapper",), "table": TABLE_OPTIONS}.get(level, ())
+        opts_mod.validate(level, options, extra_keys=extra)
+        if level == "table" and "table" in options and catalog.get(options["table"]) is None:
+            raise FdwError("table '%s' is not an ig_fdw table" % options["table"], sqlstate="HV00D",
+                           hint="Known tables: %s" % ", ".join(catalog.names()))
 
     @classmethod
     def import_schema(cls, schema, srv_options, options, restriction_type, restricts):

@@ -8,11 +8,18 @@
 #include <signal.h>
 
 #include "access/reloptions.h"
+#include "commands/defrem.h"
+#include "utils/lsyscache.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/namespace.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 
 PG_MODULE_MAGIC;
@@ -231,15 +238,127 @@ multicorn_handler(PG_FUNCTION_ARGS)
 }
 
 /*
- * The validator checks only what the runtime itself owns: where `wrapper`
- * may appear.  Options meant for the Python class are the class's business.
+ * The server a CREATE/ALTER USER MAPPING or FOREIGN TABLE statement names.
+ * The validator is not told; the statement being run is re-parsed (it did
+ * parse a moment ago).  NULL when it cannot be told (e.g. DDL run from a
+ * function): the wrapper then checks its options when it is first used.
+ */
+static char *
+statement_server_name(Oid catalog)
+{
+	List	   *stmts;
+	ListCell   *lc;
+
+	if (debug_query_string == NULL)
+		return NULL;
+	stmts = raw_parser(debug_query_string, RAW_PARSE_DEFAULT);
+	foreach(lc, stmts)
+	{
+		Node	   *node = lfirst_node(RawStmt, lc)->stmt;
+
+		if (catalog == UserMappingRelationId && IsA(node, CreateUserMappingStmt))
+			return ((CreateUserMappingStmt *) node)->servername;
+		if (catalog == UserMappingRelationId && IsA(node, AlterUserMappingStmt))
+			return ((AlterUserMappingStmt *) node)->servername;
+		if ((catalog == ForeignTableRelationId || catalog == AttributeRelationId) &&
+			IsA(node, CreateForeignTableStmt))
+			return ((CreateForeignTableStmt *) node)->servername;
+		if ((catalog == ForeignTableRelationId || catalog == AttributeRelationId) &&
+			IsA(node, AlterTableStmt))
+		{
+			Oid			relid = RangeVarGetRelid(((AlterTableStmt *) node)->relation, NoLock, true);
+
+			if (OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE)
+				return GetForeignServer(GetForeignTable(relid)->serverid)->servername;
+		}
+	}
+	return NULL;
+}
+
+static char *
+wrapper_of_server(const char *servername)
+{
+	ForeignServer *server = GetForeignServerByName(servername, true);
+	ListCell   *lc;
+
+	if (server == NULL)
+		return NULL;
+	foreach(lc, server->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "wrapper") == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/*
+ * An extension over multicorn2: if the wrapper class has a classmethod
+ * validate_options(level, options), it is called at CREATE/ALTER time with
+ * level 'server', 'user_mapping', 'table' or 'column'.
+ */
+static void
+call_wrapper_validator(const char *wrapper, const char *level, List *options)
+{
+	PyObject   *cls,
+			   *dict,
+			   *res;
+	ListCell   *lc;
+
+	mc_ensure_python();
+	cls = PyObject_CallFunction(mc_attr("_get_class"), "s", wrapper);
+	if (cls == NULL)
+	{
+		/* Not fatal: a dump must restore before its Python package is installed. */
+		PyObject   *type,
+				   *value,
+				   *tb;
+
+		PyErr_Fetch(&type, &value, &tb);
+		ereport(WARNING,
+				(errmsg("could not import the wrapper class \"%s\" to check these options: %s",
+						wrapper, value ? mc_pystr(value) : "unknown error"),
+				 errhint("The options are checked when the foreign table is first used.")));
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+		return;
+	}
+	mc_check_python(cls);
+	if (!PyObject_HasAttrString(cls, "validate_options"))
+	{
+		Py_DECREF(cls);
+		return;
+	}
+	dict = PyDict_New();
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+		PyObject   *v = mc_py_string(defGetString(def));
+
+		if (v == NULL || PyDict_SetItemString(dict, def->defname, v) < 0)
+			mc_raise_python_error();
+		Py_DECREF(v);
+	}
+	res = PyObject_CallMethod(cls, "validate_options", "sO", level, dict);
+	Py_DECREF(cls);
+	Py_DECREF(dict);
+	mc_check_python(res);
+	Py_DECREF(res);
+}
+
+/*
+ * The validator checks where `wrapper` may appear, then lets the wrapper
+ * class check its own options (see call_wrapper_validator).
  */
 Datum
 multicorn_validator(PG_FUNCTION_ARGS)
 {
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
-	bool		has_wrapper = false;
+	char	   *wrapper = NULL;
+	const char *level;
 	ListCell   *lc;
 
 	foreach(lc, options)
@@ -247,17 +366,36 @@ multicorn_validator(PG_FUNCTION_ARGS)
 		DefElem    *def = lfirst_node(DefElem, lc);
 
 		if (strcmp(def->defname, "wrapper") == 0)
-			has_wrapper = true;
+			wrapper = defGetString(def);
 	}
-	if (has_wrapper && catalog != ForeignServerRelationId)
+	if (wrapper && catalog != ForeignServerRelationId)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("the option \"wrapper\" may only be set on a foreign server"),
 				 errhint("Set it with CREATE SERVER ... OPTIONS (wrapper 'package.Class') and remove it here.")));
-	if (!has_wrapper && catalog == ForeignServerRelationId)
+	if (!wrapper && catalog == ForeignServerRelationId)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("a multicorn foreign server needs the option \"wrapper\""),
 				 errhint("Name the Python class, e.g. OPTIONS (wrapper 'ig_fdw.InstagramFDW').")));
+
+	if (catalog == ForeignServerRelationId)
+		level = "server";
+	else if (catalog == UserMappingRelationId)
+		level = "user_mapping";
+	else if (catalog == ForeignTableRelationId)
+		level = "table";
+	else if (catalog == AttributeRelationId)
+		level = "column";
+	else
+		PG_RETURN_VOID();
+	if (wrapper == NULL)
+	{
+		char	   *server = statement_server_name(catalog);
+
+		wrapper = server ? wrapper_of_server(server) : NULL;
+	}
+	if (wrapper)
+		call_wrapper_validator(wrapper, level, options);
 	PG_RETURN_VOID();
 }

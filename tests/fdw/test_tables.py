@@ -189,3 +189,24 @@ def test_multi_account_token(conn, sandbox):
     rows = conn.execute("SELECT business_account_id FROM ig.instagram_business_profile "
                         "WHERE business_account_id IN (%s, %s) ORDER BY 1", (a, b)).fetchall()
     assert [r[0] for r in rows] == sorted([a, b])
+
+
+def test_options_are_validated_at_create_time(conn, sandbox):
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("CREATE SERVER bad FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'ig_fdw.InstagramFDW', "
+                     "BusinessAcountId '1')")
+    assert "BusinessAccountId" in str(info.value) + str(info.value.diag.message_hint)
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("CREATE SERVER bad FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'ig_fdw.InstagramFDW', "
+                     "OAuthClientSecret 's3cr3t')")
+    assert "USER MAPPING" in str(info.value) + str(info.value.diag.message_hint)
+    assert "s3cr3t" not in str(info.value)
+    create_server(conn, sandbox, sandbox.accounts[0])
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("CREATE USER MAPPING FOR PUBLIC SERVER instagram OPTIONS (InitiateOAuth 'SOMETIMES')")
+    assert "InitiateOAuth" in str(info.value) or "initiateoauth" in str(info.value)
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("CREATE FOREIGN TABLE x (id text) SERVER instagram OPTIONS (table 'nope')")
+    assert "not an ig_fdw table" in str(info.value)
+    with pytest.raises(psycopg.Error):
+        conn.execute("ALTER SERVER instagram OPTIONS (ADD Pagesize 'many')")
