@@ -108,7 +108,7 @@ class InstagramFDW(ForeignDataWrapper):
                 hint="Its columns are: %s" % ", ".join(c.name for c in self.table.columns), sqlstate="HV00H")
         self.fdw_options = fdw_options
         self._conn = None
-        self._last_plan = None
+        self._executed = False
 
     @property
     def conn(self):
@@ -148,18 +148,20 @@ class InstagramFDW(ForeignDataWrapper):
         except planner.MissingQual as e:
             return ["Graph: %s" % e]
         lines = describe_plan(plan)
-        stats = getattr(self._conn, "client", None)
-        if self._last_plan is not None and stats is not None:
-            lines.append("Graph calls made: %s" % stats.stats.explain_lines() if hasattr(
-                stats.stats, "explain_lines") else "")
-        return [l for l in lines if l]
+        if self._executed and self._conn is not None:
+            # EXPLAIN ANALYZE: explain() runs after the scan, before end_scan()
+            lines.extend(self._conn.client.stats.explain_lines())
+        return lines
+
+    def end_scan(self):
+        self._executed = False
 
     # ---- execution
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         plan = planner.plan_scan(self.table, quals, columns, sortkeys, limit, offset)
         conn = self.conn
         conn.client.reset_stats()
-        self._last_plan = plan
+        self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
                                    procedures=self._procedure)
         return executor.execute(plan, ctx)

@@ -253,6 +253,12 @@ SINCE = C("since", "timestamptz", "control", doc="start of the range (API since=
 UNTIL = C("until", "timestamptz", "control", doc="end of the range (API until=)")
 TIMEFRAME = C("timeframe", "text", "control", choices=("last_14_days", "last_30_days", "last_90_days",
                                                         "prev_month", "this_month", "this_week"))
+def present(keys, columns):
+    """The KeyQuals whose column the table has."""
+    names = {c.name for c in columns}
+    return tuple(q for q in keys if q.column in names)
+
+
 CONTROL_KEYS = (ACCOUNT_Q, Q("period", EQ, "param"), Q("since", RANGE + EQ, "since"),
                 Q("until", RANGE + EQ, "until"), Q("metric_type", EQ, "param"), Q("timeframe", EQ, "param"))
 END_TIME = C("end_time", "timestamptz", "context")
@@ -269,9 +275,9 @@ def account_table(name, doc, reference, metrics, metric_type=None, breakdown=Non
         C("metric_type", "text", "control", default=metric_type or "default",
           choices=("default", "time_series", "total_value")),
         SINCE, UNTIL) + tuple(extra) + tuple(m if not isinstance(m, str) else metric(m) for m in metrics)
-    keys = CONTROL_KEYS
+    keys = present(CONTROL_KEYS, columns)
     if daily:
-        keys = tuple(q for q in CONTROL_KEYS if q.column != "since") + (
+        keys = tuple(q for q in keys if q.column != "since") + (
             Q("since", RANGE + EQ, "since", required=True),)
     return Table(name, doc,
                  Source("insights", insights=InsightsSpec("account", metric_type=metric_type, breakdown=breakdown,
@@ -336,7 +342,7 @@ ONLINE_FOLLOWERS = Table(
     (ACCOUNT, END_TIME, C("hour", "integer", "context"), C("followers", "bigint", "context"),
      C("period", "text", "control", default="lifetime"), SINCE, UNTIL,
      C("metric", "text", "control", default="online_followers")),
-    CONTROL_KEYS, reference="OnlineFollowers", rows_estimate=24 * 7, scopes=INSIGHT_SCOPES)
+    (ACCOUNT_Q, Q("since", RANGE + EQ, "since"), Q("until", RANGE + EQ, "until")), reference="OnlineFollowers", rows_estimate=24 * 7, scopes=INSIGHT_SCOPES)
 
 INSIGHTS_LONG = Table(
     "insights", "Any insights metric, one row per value: filter on metric (and object_id for media).",

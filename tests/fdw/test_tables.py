@@ -210,3 +210,13 @@ def test_options_are_validated_at_create_time(conn, sandbox):
     assert "not an ig_fdw table" in str(info.value)
     with pytest.raises(psycopg.Error):
         conn.execute("ALTER SERVER instagram OPTIONS (ADD Pagesize 'many')")
+
+
+def test_explain_analyze_shows_calls_made(ig):
+    ids = media_ids(ig, 60)
+    plan = "\n".join(r[0] for r in ig.execute("EXPLAIN ANALYZE SELECT caption FROM ig.media WHERE id = ANY(%s)",
+                                              (ids,)))
+    assert "Graph: GET ?ids=<60 ids> (2 calls, 50 ids each)" in plan
+    assert "Graph API: 2 calls" in plan, plan
+    plain = "\n".join(r[0] for r in ig.execute("EXPLAIN SELECT caption FROM ig.media WHERE id = ANY(%s)", (ids,)))
+    assert "Graph API:" not in plain
