@@ -1,0 +1,65 @@
+"""`ig-fdw doctor`: each check fails the way it should, with what to do."""
+
+import os
+import stat
+import sysconfig
+
+import pytest
+
+from ig_fdw import doctor, options
+from ig_fdw.sandbox import Sandbox
+from tests.pg import ROOT, server_pythonpath
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(seed=1, port=0, budget_per_hour=100000) as s:
+        yield s
+
+
+def opts_for(sb, **extra):
+    base = {"graph_url": sb.url, "oauthclientid": sb.app_id, "oauthclientsecret": sb.app_secret,
+            "initiateoauth": "OFF", "oauthaccesstoken": sb.user_token(), "businessaccountid": sb.accounts[0]}
+    base.update({k.lower(): v for k, v in extra.items()})
+    return options.resolve(base)
+
+
+def test_all_checks_pass(sb):
+    checks = doctor.run(opts_for(sb), pythonpath=server_pythonpath())
+    assert [c.ok for c in checks] == [True] * 5, doctor.render(checks)
+    assert sb.user_token() not in doctor.render(checks)
+
+
+def test_runtime_missing(tmp_path):
+    fake = tmp_path / "pg_config"
+    fake.write_text("#!/bin/sh\necho %s\n" % tmp_path)
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    check = doctor.check_runtime(str(fake))
+    assert not check.ok and "make -C pgext install" in check.fix
+
+
+def test_python_cannot_import(tmp_path):
+    check = doctor.check_python("/usr/bin/python3", pythonpath=str(tmp_path))
+    assert not check.ok
+    assert "ModuleNotFoundError" in check.detail and "PYTHONPATH" in check.fix
+
+
+def test_settings_missing_and_tampered(sb, tmp_path):
+    opts = opts_for(sb, initiateoauth="REFRESH", oauthsettingslocation=str(tmp_path / "s.txt"), oauthaccesstoken="")
+    check, _ = doctor.check_settings(opts)
+    assert not check.ok and "does not exist" in check.detail and "ig-fdw login" in check.fix
+    (tmp_path / "s.txt").write_text("not an ig_fdw settings file")
+    check, _ = doctor.check_settings(opts)
+    assert not check.ok
+    assert (tmp_path / "s.txt").read_text() == "not an ig_fdw settings file"
+
+
+def test_token_invalid(sb):
+    check, token = doctor.check_token(opts_for(sb, oauthaccesstoken="EAAbogus"), None)
+    assert not check.ok and token is None
+    assert "EAAbogus" not in check.detail + check.fix
+
+
+def test_account_unreachable(sb):
+    check = doctor.check_account(opts_for(sb, businessaccountid="17841400000000000"), sb.user_token())
+    assert not check.ok and "ig-fdw accounts" in check.fix
