@@ -9,6 +9,14 @@ from tests.pg import Cluster, build_runtime
 
 _db_counter = itertools.count()
 
+#: Tokens and secrets handed to the server during the run; none may reach its log.
+SECRETS = set()
+
+
+def remember_secret(value):
+    if value:
+        SECRETS.add(value)
+
 
 @pytest.fixture(scope="session")
 def cluster():
@@ -22,6 +30,9 @@ def cluster():
         with psycopg.connect(c.dsn("igfdw_template"), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION multicorn")
         yield c
+        log = c.server_log()
+        leaked = [s[:6] + "..." for s in SECRETS if s in log]
+        assert not leaked, "secrets found in the server log: %s" % leaked
     finally:
         c.cleanup()
 

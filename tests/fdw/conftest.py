@@ -4,6 +4,7 @@ created with the same SQL a user runs (only the host options differ)."""
 import pytest
 
 from ig_fdw.sandbox import Sandbox
+from tests.conftest import remember_secret
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,8 @@ def create_server(conn, sb, business_account=None, name="instagram", extra=""):
     if extra:
         opts.append(extra)
     conn.execute("CREATE SERVER %s FOREIGN DATA WRAPPER multicorn OPTIONS (%s)" % (name, ", ".join(opts)))
+    remember_secret(sb.user_token())
+    remember_secret(sb.app_secret)
     conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (InitiateOAuth 'OFF', "
                  "OAuthAccessToken '%s', OAuthClientSecret '%s')" % (name, sb.user_token(), sb.app_secret))
 
