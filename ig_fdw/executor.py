@@ -232,7 +232,8 @@ def run_search(plan, ctx):
 
 def run_procedure(plan, ctx):
     inputs = {name: f.values[0] for name, f in plan.filters.items() if f.values}
-    return iter(ctx.procedures(plan.table.source.procedure, inputs))
+    for row in ctx.procedures(plan.table.source.procedure, inputs):
+        yield build_row(plan.table, plan.columns, row, inputs)
 
 
 # ---------------------------------------------------------------- insights

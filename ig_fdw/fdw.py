@@ -83,8 +83,11 @@ def _getter(client):
 
 def default_settings_dir(opts):
     """Per-server files live in the data directory (a backend's working
-    directory): <datadir>/ig_fdw/<id>/, id derived from the app and account."""
-    ident = "|".join([opts.oauth_client_id or "", opts.business_account_id or "", opts.login or "",
+    directory): <datadir>/ig_fdw/<id>/, id derived from the app (id and a
+    hash of its secret), the account, the login flavour and the host; set
+    OAuthSettingsLocation to choose the place yourself."""
+    secret = hashlib.sha256((opts.oauth_client_secret or "").encode()).hexdigest()[:12]
+    ident = "|".join([opts.oauth_client_id or "", secret, opts.business_account_id or "", opts.login or "",
                       opts.graph_url or ""])
     return os.path.join(os.getcwd(), "ig_fdw", hashlib.sha256(ident.encode()).hexdigest()[:16])
 
@@ -155,6 +158,7 @@ class InstagramFDW(ForeignDataWrapper):
 
     def end_scan(self):
         self._executed = False
+        self._procedure_call = None     # the statement is over: a new one may exchange again
 
     # ---- execution
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
@@ -203,8 +207,12 @@ class InstagramFDW(ForeignDataWrapper):
             self._writer_obj.rollback()
 
     def _procedure(self, name, inputs):
+        """Once per statement per inputs, even if PostgreSQL rescans (codes are single-use)."""
         from ig_fdw import procedures
-        return procedures.run(name, self.conn.opts, inputs, self.conn.tokens)
+        if getattr(self, "_procedure_call", None) is None:
+            self._procedure_call = procedures.ProcedureCall()
+        conn = self.conn
+        return self._procedure_call.run(name, conn.opts, inputs, lambda opts: conn.tokens)
 
     @classmethod
     def validate_options(cls, level, options):

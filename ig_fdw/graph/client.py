@@ -68,7 +68,7 @@ class GraphClient:
         self.cache_ttl = float(cache_ttl or 0)
         self.retry = retry or RetryPolicy()
         self.tokens = TokenManager(token_provider, app_secret)
-        self.identity = credential_identity(token_provider, self.tokens.current())
+        self.identity = credential_identity(token_provider, self.tokens.current)
         self.runner = Runner(max_concurrency, interrupt_check)
         self.rate_state = RateState(state_dir, clock=clock or time.time)
         self._stats = CallStats()

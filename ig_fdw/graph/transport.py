@@ -58,12 +58,16 @@ def registered_sessions():
         return list(_SESSIONS)
 
 
-def credential_identity(token_provider, token):
-    """A printable, stable id for the credential behind ``token_provider``."""
+def credential_identity(token_provider, current_token):
+    """A printable, stable id for the credential behind ``token_provider``.
+
+    ``current_token`` is a callable, asked only when the provider has no
+    ``identity``: building a client must not need a token yet (the OAuth
+    procedures run before there is one)."""
     ident = getattr(token_provider, "identity", None)
     if ident:
         return redact(str(ident))
-    return "cred-" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+    return "cred-" + hashlib.sha256(current_token().encode("utf-8")).hexdigest()[:16]
 
 
 def appsecret_proof(token, app_secret):

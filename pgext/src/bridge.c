@@ -122,36 +122,67 @@ in_main_thread(void)
 typedef struct LogArgs
 {
 	int			elevel;
+	/* UTF-8, owned by Python objects that outlive the call */
 	const char *message;
 	const char *hint;
 	const char *detail;
 } LogArgs;
 
+static MemoryContext log_cxt = NULL;
+
+/*
+ * Everything that may raise a PostgreSQL error runs here, under run_guarded:
+ * the conversion to the server encoding fails for characters the database
+ * encoding lacks (e.g. a euro sign in a LATIN1 database), and palloc may
+ * fail.  The strings live in a context reset after each call, so a long
+ * logging loop does not grow the caller's memory.
+ */
 static void
 do_log(void *arg)
 {
 	LogArgs    *a = (LogArgs *) arg;
+	MemoryContext old;
+	char	   *message,
+			   *hint,
+			   *detail;
 
+	if (log_cxt == NULL)
+		log_cxt = AllocSetContextCreate(TopMemoryContext, "multicorn log_to_postgres",
+										ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(log_cxt);
+	message = mc_utf8_to_server(a->message, -1, NULL);
+	hint = a->hint ? mc_utf8_to_server(a->hint, -1, NULL) : NULL;
+	detail = a->detail ? mc_utf8_to_server(a->detail, -1, NULL) : NULL;
+	MemoryContextSwitchTo(old);
 	ereport(a->elevel,
-			(errmsg_internal("%s", a->message),
-			 a->hint ? errhint("%s", a->hint) : 0,
-			 a->detail ? errdetail_internal("%s", a->detail) : 0));
+			(errmsg_internal("%s", message),
+			 hint ? errhint("%s", hint) : 0,
+			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
+/* The UTF-8 of a str argument, NULL for None or a non-str (or bad Unicode). */
 static const char *
 optional_utf8(PyObject *obj)
 {
+	const char *s;
+
 	if (obj == NULL || obj == Py_None)
 		return NULL;
 	if (!PyUnicode_Check(obj))
 		return NULL;
-	return PyUnicode_AsUTF8(obj);
+	s = PyUnicode_AsUTF8(obj);
+	if (s == NULL)
+		PyErr_Clear();
+	return s;
 }
 
 /*
  * _log_to_postgres(message, code, hint=None, detail=None)
  * code: 0 DEBUG, 1 INFO (shown as NOTICE), 2 WARNING.  ERROR and CRITICAL
  * never get here: multicorn.utils raises MulticornException for them.
+ *
+ * Nothing here may raise a PostgreSQL error outside run_guarded(): a Python
+ * frame (the caller's) is live on the stack.
  */
 static PyObject *
 py_log_to_postgres(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -163,6 +194,7 @@ py_log_to_postgres(PyObject *self, PyObject *args, PyObject *kwargs)
 	int			code = 1;
 	LogArgs		a;
 	PyObject   *msgstr;
+	bool		ok;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|iOO", kwlist,
 									 &message, &code, &hint, &detail))
@@ -176,17 +208,26 @@ py_log_to_postgres(PyObject *self, PyObject *args, PyObject *kwargs)
 	if (!in_main_thread())
 	{
 		/* Worker threads must not touch PostgreSQL: the server log gets it. */
-		fprintf(stderr, "multicorn (thread): %s\n", PyUnicode_AsUTF8(msgstr));
+		const char *utf8 = PyUnicode_AsUTF8(msgstr);
+
+		if (utf8 == NULL)
+			PyErr_Clear();
+		fprintf(stderr, "multicorn (thread): %s\n", utf8 ? utf8 : "<unprintable>");
 		Py_DECREF(msgstr);
 		Py_RETURN_NONE;
 	}
 
 	a.elevel = code <= 0 ? DEBUG1 : code == 1 ? NOTICE : WARNING;
-	a.message = mc_utf8_to_server(PyUnicode_AsUTF8(msgstr), -1, NULL);
-	a.hint = optional_utf8(hint) ? mc_utf8_to_server(optional_utf8(hint), -1, NULL) : NULL;
-	a.detail = optional_utf8(detail) ? mc_utf8_to_server(optional_utf8(detail), -1, NULL) : NULL;
+	a.message = optional_utf8(msgstr);
+	if (a.message == NULL)
+		a.message = "<message is not valid Unicode>";
+	a.hint = optional_utf8(hint);
+	a.detail = optional_utf8(detail);
+	ok = run_guarded(do_log, &a);
+	if (log_cxt != NULL)
+		MemoryContextReset(log_cxt);
 	Py_DECREF(msgstr);
-	if (!run_guarded(do_log, &a))
+	if (!ok)
 		return NULL;
 	Py_RETURN_NONE;
 }
@@ -353,8 +394,8 @@ sqlstate_of(PyObject *value)
 }
 
 /*
- * The current Python exception becomes an ERROR: message str(exc) (or the
- * `message` of a MulticornException), HINT/DETAIL from its `hint`/`detail`,
+ * The current Python exception becomes an ERROR: message str(exc), or its
+ * `message` attribute when it has one; HINT/DETAIL from its `hint`/`detail`,
  * SQLSTATE from its `sqlstate` (default HV000); the traceback goes to the
  * server log only.  A parked PostgreSQL error wins over the Python one: it
  * is what really happened (e.g. the cancel that made Python unwind).
@@ -384,8 +425,11 @@ mc_raise_python_error(void)
 	if (tb && value)
 		PyException_SetTraceback(value, tb);
 
+	/* A `message` attribute (MulticornException's, or a wrapper's own
+	 * exceptions whose str() also carries the hint for upstream multicorn2)
+	 * is the message; else str(exc). */
 	message = attr_string(value, "message");
-	if (message == NULL || !PyObject_HasAttrString(value, "_is_multicorn_exception"))
+	if (message == NULL)
 		message = value ? mc_pystr(value) : NULL;
 	if (message == NULL || message[0] == '\0')
 		message = pstrdup(((PyTypeObject *) type)->tp_name);

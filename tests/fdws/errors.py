@@ -32,6 +32,11 @@ class RaiseFDW(ForeignDataWrapper):
             yield {"id": 1}
             yield {"id": 2}
             raise Oops("failed after two rows")
+        if self.how == "message_attr":
+            e = Oops("short message\nHint: do this")
+            e.message = "short message"
+            e.hint = "do this"
+            raise e
         if self.how == "key_error":
             {}["missing"]
         yield {"id": 0}

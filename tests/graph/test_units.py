@@ -220,7 +220,7 @@ def test_session_registry_key_is_not_the_token():
     class P:
         def token(self):
             return TOKEN
-    ident = credential_identity(P(), TOKEN)
+    ident = credential_identity(P(), lambda: TOKEN)
     assert TOKEN not in ident
     s1 = session_for("http://h:1", ident)
     assert session_for("http://h:1/", ident) is s1

@@ -83,3 +83,10 @@ def test_unknown_wrapper_class(conn):
     with pytest.raises(psycopg.Error) as info:
         conn.execute("SELECT * FROM t").fetchall()
     assert "No module named 'tests.fdws.nope'" in str(info.value)
+
+
+def test_message_attribute_wins_over_str(raiser):
+    # exceptions may keep a longer str() (with the hint) for upstream multicorn2
+    err = failing(raiser, "message_attr")
+    assert err.diag.message_primary == "short message"
+    assert err.diag.message_hint == "do this"
