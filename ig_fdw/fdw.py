@@ -49,12 +49,8 @@ class Connection(object):
         for secret in self.opts.secrets():
             register_secret(secret)
         self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts))
-        base = self.opts.ig_graph_url if self.opts.login == "instagram" else self.opts.graph_url
-        self.client = GraphClient(
-            base, self.opts.version, self.tokens, app_secret=self.opts.oauth_client_secret,
-            timeout=self.opts.timeout, pagesize=self.opts.pagesize, max_concurrency=self.opts.max_concurrency,
-            rate_limit_max_wait=self.opts.rate_limit_max_wait, state_dir=self.tokens.state_dir,
-            cache_ttl=self.opts.cache_ttl, interrupt_check=_check_interrupts)
+        self.client = GraphClient(interrupt_check=_check_interrupts,
+                                  **auth.graph_client_kwargs(self.opts, self.tokens))
         self._accounts = None
 
     def accounts(self, requested=None):
@@ -84,11 +80,15 @@ def _getter(client):
 def default_settings_dir(opts):
     """Per-server files live in the data directory (a backend's working
     directory): <datadir>/ig_fdw/<id>/, id derived from the app (id and a
-    hash of its secret), the account, the login flavour and the host; set
-    OAuthSettingsLocation to choose the place yourself."""
-    secret = hashlib.sha256((opts.oauth_client_secret or "").encode()).hexdigest()[:12]
-    ident = "|".join([opts.oauth_client_id or "", secret, opts.business_account_id or "", opts.login or "",
-                      opts.graph_url or ""])
+    hash of its secret), a hash of the user mapping's token or verifier, the
+    account, the login flavour and the host; set OAuthSettingsLocation to
+    choose the place yourself."""
+    def h(value):
+        return hashlib.sha256((value or "").encode()).hexdigest()[:12]
+    # the seed (token or verifier) of the user mapping keeps users with different tokens apart
+    ident = "|".join([opts.oauth_client_id or "", h(opts.oauth_client_secret),
+                      h(opts.oauth_access_token or opts.oauth_verifier), opts.business_account_id or "",
+                      opts.login or "", opts.graph_url or ""])
     return os.path.join(os.getcwd(), "ig_fdw", hashlib.sha256(ident.encode()).hexdigest()[:16])
 
 

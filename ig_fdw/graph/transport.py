@@ -139,6 +139,8 @@ class TokenManager:
             except GraphError:
                 raise
             except Exception as exc:
+                if getattr(exc, "sqlstate", None) and getattr(exc, "hint", None):
+                    raise     # the auth layer's own error already says what to do
                 raise errors.TokenExpired(
                     "the access token expired and refreshing it failed: %s" % redact(exc)) from None
             if not fresh or fresh == stale:
