@@ -43,6 +43,27 @@ def _add_oauth_commands(sub):
     add_commands(sub)
 
 
+def _add_doctor(sub):
+    from ig_fdw.auth.cli import _common, _run
+
+    def cmd_doctor(args, opts):
+        from ig_fdw import doctor
+        checks = doctor.run(opts, pg_config=args.pg_config, python=args.python, pythonpath=args.pythonpath)
+        print(doctor.render(checks))
+        return 0 if all(c.ok for c in checks) else 1
+
+    p = sub.add_parser("doctor", help="check the installation and the connection, saying what to fix",
+                       description="Checks, in order: the runtime is installed; the Python PostgreSQL embeds "
+                                   "imports ig_fdw and its dependencies; the OAuth settings file decrypts; the "
+                                   "token is valid (and its scopes); the business account is reachable.")
+    _common(p)
+    p.add_argument("--pg-config", default="pg_config", help="pg_config of the server (default: on PATH)")
+    p.add_argument("--python", default="/usr/bin/python3", help="the Python the server embeds")
+    p.add_argument("--pythonpath", default=None,
+                   help="PYTHONPATH of the server (default: this process's)")
+    p.set_defaults(func=_run(cmd_doctor))
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="ig-fdw", description="ig_fdw: the Instagram Graph API as PostgreSQL "
                                                            "foreign tables")
@@ -61,6 +82,7 @@ def build_parser():
                     help="calls per user (and per IG account) per hour before throttling (default 200)")
     sp.set_defaults(func=_cmd_sandbox)
     _add_oauth_commands(sub)
+    _add_doctor(sub)
     return p
 
 

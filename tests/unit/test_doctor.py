@@ -63,3 +63,19 @@ def test_token_invalid(sb):
 def test_account_unreachable(sb):
     check = doctor.check_account(opts_for(sb, businessaccountid="17841400000000000"), sb.user_token())
     assert not check.ok and "ig-fdw accounts" in check.fix
+
+
+def test_cli_doctor_exit_codes(sb):
+    import subprocess
+    import sys
+    conn = "InitiateOAuth=OFF;graph_url=%s;OAuthClientId=%s;BusinessAccountId=%s" % (sb.url, sb.app_id, sb.accounts[0])
+    env = dict(os.environ, IG_FDW_OAUTHACCESSTOKEN=sb.user_token(), IG_FDW_OAUTHCLIENTSECRET=sb.app_secret)
+    ok = subprocess.run([sys.executable, "-m", "ig_fdw", "doctor", "--connection", conn,
+                         "--pythonpath", server_pythonpath()], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.count("[ok]") == 5 and sb.user_token() not in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "ig_fdw", "doctor", "--connection",
+                          conn.replace(sb.accounts[0], "17841400000000000"), "--pythonpath", server_pythonpath()],
+                         capture_output=True, text=True, env=env, cwd=ROOT)
+    assert bad.returncode == 1 and "[FAIL] business account reachable" in bad.stdout
+    assert "what to do:" in bad.stdout
