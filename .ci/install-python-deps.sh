@@ -8,4 +8,6 @@ if [ ! -x "$venv/bin/python" ]; then
   /usr/bin/python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements-test.txt"
+# ig_fdw itself, editable: gives the venv the `ig-fdw` command.
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$here/.."
 touch "$venv/.installed"
