@@ -108,7 +108,7 @@ class InstagramFDW(ForeignDataWrapper):
         if unknown:
             raise FdwError("column %s of foreign table '%s' is not in ig_fdw's %s table" % (
                 ", ".join(unknown), name, name),
-                hint="Its columns are: %s" % ", ".join(c.name for c in self.table.columns), sqlstate="HV00H")
+                hint="Its columns are: %s" % ", ".join(c.name for c in self.table.columns), sqlstate="HV005")
         self.fdw_options = fdw_options
         self._conn = None
         self._executed = False
@@ -234,7 +234,7 @@ class InstagramFDW(ForeignDataWrapper):
     def import_schema(cls, schema, srv_options, options, restriction_type, restricts):
         if schema.lower() not in ("instagram", "public", ""):
             raise FdwError("ig_fdw has one remote schema, 'instagram' (not '%s')" % schema,
-                           hint="IMPORT FOREIGN SCHEMA instagram FROM SERVER ... INTO ...", sqlstate="HV00B")
+                           hint="IMPORT FOREIGN SCHEMA instagram FROM SERVER ... INTO ...", sqlstate="HV00Q")
         return [table_definition(t) for t in catalog.TABLES.values()]
 
 

@@ -239,3 +239,15 @@ def test_control_columns_choose_api_parameters(ig):
     totals = ig.execute("SELECT views, reach FROM ig.account_insights WHERE metric_type = 'total_value' "
                         "AND period = 'day'").fetchall()
     assert totals and totals[0][0] is not None
+
+
+def test_wrong_column_table_option_and_schema(conn, sandbox):
+    create_server(conn, sandbox, sandbox.accounts[0])
+    conn.execute("CREATE FOREIGN TABLE m (id text, nope int) SERVER instagram OPTIONS (table 'media')")
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("SELECT * FROM m").fetchall()
+    assert info.value.diag.sqlstate == "HV005" and "nope" in str(info.value)
+    conn.execute("CREATE SCHEMA x")
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("IMPORT FOREIGN SCHEMA facebook FROM SERVER instagram INTO x")
+    assert info.value.diag.sqlstate == "HV00Q"
