@@ -16,7 +16,8 @@ from multicorn.utils import WARNING, log_to_postgres
 from ig_fdw import catalog, executor, planner
 from ig_fdw.graph.redact import register_secret
 
-TABLE_OPTIONS = ("table",)
+TABLE_OPTIONS = ("table", "writemode")
+WRITE_MODES = ("immediate", "on_commit")
 
 try:  # our runtime's cancel hook; absent on upstream multicorn2 before 3.2
     from multicorn.utils import check_interrupts as _check_interrupts
@@ -110,6 +111,10 @@ class InstagramFDW(ForeignDataWrapper):
                 ", ".join(unknown), name, name),
                 hint="Its columns are: %s" % ", ".join(c.name for c in self.table.columns), sqlstate="HV005")
         self.fdw_options = fdw_options
+        self._recent = None
+        if self.table.writable:
+            from ig_fdw import writes
+            self._recent = writes.RecentRows()   # lets UPDATE compare with the scanned row
         self._conn = None
         self._executed = False
 
@@ -168,7 +173,8 @@ class InstagramFDW(ForeignDataWrapper):
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
                                    procedures=self._procedure)
-        return executor.execute(plan, ctx)
+        rows = executor.execute(plan, ctx)
+        return self._recent.wrap(rows) if self._recent is not None else rows
 
     # ---- writes (ig_fdw.writes holds the per-table rules, the catalog says which tables)
     @property
@@ -183,6 +189,7 @@ class InstagramFDW(ForeignDataWrapper):
         from ig_fdw import writes
         if getattr(self, "_writer_obj", None) is None:
             self._writer_obj = writes.Writer(self.table, self.conn, _notice, self.fdw_options)
+            self._writer_obj.recent = self._recent
         return self._writer_obj
 
     def insert(self, values):
@@ -206,6 +213,18 @@ class InstagramFDW(ForeignDataWrapper):
         if getattr(self, "_writer_obj", None) is not None:
             self._writer_obj.rollback()
 
+    def sub_begin(self, level):
+        if getattr(self, "_writer_obj", None) is not None:
+            self._writer_obj.sub_begin(level)
+
+    def sub_commit(self, level):
+        if getattr(self, "_writer_obj", None) is not None:
+            self._writer_obj.sub_commit(level)
+
+    def sub_rollback(self, level):
+        if getattr(self, "_writer_obj", None) is not None:
+            self._writer_obj.sub_rollback(level)
+
     def _procedure(self, name, inputs):
         """Once per statement per inputs, even if PostgreSQL rescans (codes are single-use)."""
         from ig_fdw import procedures
@@ -224,8 +243,13 @@ class InstagramFDW(ForeignDataWrapper):
                 raise FdwError("ig_fdw columns take no options (got %s)" % ", ".join(sorted(options)),
                                sqlstate="HV00D")
             return
-        extra = {"server": ("wrapper",), "table": TABLE_OPTIONS}.get(level, ())
+        extra = {"server": ("wrapper", "writemode"), "table": TABLE_OPTIONS}.get(level, ())
         opts_mod.validate(level, options, extra_keys=extra)
+        mode = {k.lower(): v for k, v in options.items()}.get("writemode")
+        if mode is not None and mode.lower() not in WRITE_MODES:
+            raise FdwError("invalid value for option \"WriteMode\": '%s'" % mode, sqlstate="22023",
+                           hint="WriteMode is 'immediate' (each row is sent by its statement) or 'on_commit' "
+                                "(rows are sent at COMMIT, nothing on ROLLBACK); see docs/writes.md.")
         if level == "table" and "table" in options and catalog.get(options["table"]) is None:
             raise FdwError("table '%s' is not an ig_fdw table" % options["table"], sqlstate="HV00D",
                            hint="Known tables: %s" % ", ".join(catalog.names()))

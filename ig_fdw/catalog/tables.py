@@ -61,11 +61,21 @@ PERMISSIONS = Table(
     (C("permission", "text"), C("status", "text")),
     reference="Permissions", rows_estimate=10)
 
+# Publishing (INSERT INTO media): parameters of the container, NULL on SELECT.
+PUBLISH_COLUMNS = (
+    C("image_url", "text", "context", writable=True, doc="INSERT only: public URL of the JPEG to publish"),
+    C("video_url", "text", "context", writable=True, doc="INSERT only: public URL of the video (reels, stories)"),
+    C("cover_url", "text", "context", writable=True, doc="INSERT only: cover image URL of a reel"),
+    C("children", "text[]", "context", writable=True, doc="INSERT only: carousel item URLs (2 to 10)"),
+    C("share_to_feed", "boolean", "context", writable=True, doc="INSERT only: reels also shown in the feed"),
+)
+
 MEDIA = Table(
-    "media", "Posts of the account (feed, carousels, reels), newest first.",
+    "media", "Posts of the account (feed, carousels, reels), newest first.  INSERT publishes "
+    "(docs/writes.md).",
     Source("edge", edge="media", native_order=("timestamp", True)),
-    media_columns((ACCOUNT,)), MEDIA_KEYS, reference="Media", rows_estimate=2000,
-    path_keys=((("id",), 1),), scopes=BASIC_SCOPES)
+    media_columns((ACCOUNT,) + PUBLISH_COLUMNS), MEDIA_KEYS, reference="Media", rows_estimate=2000,
+    path_keys=((("id",), 1),), writable=("insert",), scopes=BASIC_SCOPES)
 
 IG_MEDIA = Table(
     "ig_media", "IG Media objects with every field (CData's IGMedia).",
@@ -104,7 +114,7 @@ COMMENTS = Table(
     "(batched), as the reference connector does.",
     Source("edge", edge="comments", parent="media_id", fan_out="media"),
     COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", writable=True), ACCOUNT),
-    (Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,
+    (Q("id", IN, "id"), Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,
     path_keys=((("media_id",), 20),), writable=("insert", "update", "delete"), scopes=COMMENT_SCOPES)
 
 REPLIES = Table(
@@ -112,8 +122,8 @@ REPLIES = Table(
     Source("edge", edge="replies", parent="comment_id", fan_out="comments"),
     COMMENT_COLUMNS + (C("comment_id", "text", "context", path="parent_id", writable=True),
                        C("media_id", "text", path="media.id"), ACCOUNT),
-    (Q("comment_id", IN, "parent"), ACCOUNT_Q), reference="Replies", rows_estimate=5000,
-    path_keys=((("comment_id",), 5),), writable=("insert", "delete"), scopes=COMMENT_SCOPES)
+    (Q("id", IN, "id"), Q("comment_id", IN, "parent"), ACCOUNT_Q), reference="Replies", rows_estimate=5000,
+    path_keys=((("comment_id",), 5),), writable=("insert", "update", "delete"), scopes=COMMENT_SCOPES)
 
 MEDIA_CHILDREN = Table(
     "media_children", "Items of carousel albums.",
@@ -358,6 +368,23 @@ INSIGHTS_LONG = Table(
      Q("timeframe", EQ, "param"), Q("since", RANGE + EQ, "since"), Q("until", RANGE + EQ, "until")),
     rows_estimate=100, scopes=INSIGHT_SCOPES)
 
+def procedure_table(spec):
+    """CData's OAuth stored procedures: the WHERE clause carries the inputs."""
+    inputs = tuple(C(c.name.lower(), "text", "context", doc="input") for c in spec.inputs)
+    # An output named like an input (RefreshOAuthAccessToken's OAuthRefreshToken) is left out: the
+    # column must echo the filter for PostgreSQL's recheck; for Meta the new refresh token is the
+    # new access token anyway.
+    outputs = tuple(C(c.name.lower(), c.type, doc="output") for c in spec.outputs
+                    if c.name.lower() not in {i.name for i in inputs})
+    return Table(spec.name, spec.doc, Source("procedure", procedure=spec.name), inputs + outputs,
+                 tuple(Q(c.name, EQ, "param") for c in inputs), reference=spec.cdata_name, rows_estimate=1)
+
+
+def _procedures():
+    from ig_fdw.procedures import PROCEDURES
+    return [procedure_table(spec) for spec in PROCEDURES.values()]
+
+
 ALL = [
     PROFILE, PAGES, INSTAGRAM_PAGES, PERMISSIONS, MEDIA, IG_MEDIA, STORIES, TAGS, COMMENTS, REPLIES,
     MEDIA_CHILDREN, MEDIA_INSIGHTS, MEDIA_INSIGHTS_POST, MEDIA_INSIGHTS_ALBUM, MEDIA_INSIGHTS_REELS,
@@ -365,4 +392,4 @@ ALL = [
     ACCOUNT_MEDIA_PRODUCT_TYPE, ACCOUNT_TS_FOLLOW_TYPE, ACCOUNT_TS_MEDIA_PRODUCT_TYPE, ACCOUNT_TS_WITHOUT_BREAKDOWN,
     AUDIENCE, ONLINE_FOLLOWERS, HASHTAGS, HASHTAG_TOP, HASHTAG_RECENT, RECENT_HASHTAGS, BUSINESS_DISCOVERY,
     BUSINESS_DISCOVERY_MEDIA, MENTIONED_MEDIA, MENTIONED_COMMENTS, PUBLISHING_LIMIT, INSIGHTS_LONG,
-]
+] + _procedures()
