@@ -114,6 +114,15 @@ def refresh_oauth_access_token(opts, inputs, token_provider=None):
              "expiresin": _expires_in(info)}]
 
 
+def clear_cache(opts, inputs, token_provider_factory=None):
+    """Drop this backend's cached Graph responses (CacheTTL); returns how many."""
+    from ig_fdw.graph import cache
+    _inputs(inputs, PROCEDURES["clear_cache"])
+    n = len(cache.CACHE)
+    cache.clear()
+    return [{"cleared": n}]
+
+
 PROCEDURES = collections.OrderedDict([
     ("get_oauth_authorization_url", ProcedureSpec(
         "get_oauth_authorization_url", "GetOAuthAuthorizationURL",
@@ -139,6 +148,10 @@ PROCEDURES = collections.OrderedDict([
         refresh_oauth_access_token,
         "Refresh the stored token now (or the given OAuthRefreshToken, which for Meta is the long-lived "
         "access token itself).")),
+    ("clear_cache", ProcedureSpec(
+        "clear_cache", "ClearCache", [], [Column("Cleared", "integer", True)], clear_cache,
+        "Empty the response cache (CacheTTL) of the current backend; returns the number of entries dropped. "
+        "Other backends keep theirs until it expires.")),
 ])
 
 # Lower-cased output column names are the row dict keys.

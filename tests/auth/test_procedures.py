@@ -36,7 +36,7 @@ def _code(url):
 
 def test_specs_have_inputs_outputs_and_functions():
     assert list(PROCEDURES) == ["get_oauth_authorization_url", "get_oauth_access_token",
-                                "refresh_oauth_access_token"]
+                                "refresh_oauth_access_token", "clear_cache"]
     assert [c.name for c in PROCEDURES["get_oauth_access_token"].inputs] == [
         "AuthMode", "Verifier", "CallbackURL", "Scope", "State"]
     assert [(c.name, c.type) for c in PROCEDURES["get_oauth_access_token"].outputs] == [

@@ -251,3 +251,19 @@ def test_wrong_column_table_option_and_schema(conn, sandbox):
     with pytest.raises(psycopg.Error) as info:
         conn.execute("IMPORT FOREIGN SCHEMA facebook FROM SERVER instagram INTO x")
     assert info.value.diag.sqlstate == "HV00Q"
+
+
+def test_response_cache_and_clear_cache(conn, sandbox):
+    create_server(conn, sandbox, sandbox.accounts[0], extra="CacheTTL '300'")
+    conn.execute("CREATE SCHEMA ig")
+    conn.execute("IMPORT FOREIGN SCHEMA instagram LIMIT TO (instagram_business_profile, clear_cache) "
+                 "FROM SERVER instagram INTO ig")
+    sandbox.reset_stats()
+    conn.execute("SELECT username FROM ig.instagram_business_profile").fetchall()
+    conn.execute("SELECT username FROM ig.instagram_business_profile").fetchall()
+    assert calls(sandbox) == 1                    # the second answer came from the cache
+    conn.execute("SELECT username, followers_count FROM ig.instagram_business_profile").fetchall()
+    assert calls(sandbox) == 2                    # a wider query is never answered by a narrower one
+    assert conn.execute("SELECT cleared FROM ig.clear_cache").fetchone()[0] >= 2
+    conn.execute("SELECT username FROM ig.instagram_business_profile").fetchall()
+    assert calls(sandbox) == 3
