@@ -5,7 +5,7 @@ procedure); the catalog entry supplies every table-specific detail.  Rows
 are produced lazily, so a LIMIT stops paging.
 """
 
-from ig_fdw.graph.batch import BatchRequest
+from ig_fdw.graph.batch import BatchRequest, chunked
 from ig_fdw.graph.errors import GraphError, NotFound, PermissionDenied
 from ig_fdw.rows import build_row, parse_graph_time
 from ig_fdw import insights as insights_mod
@@ -134,17 +134,6 @@ def _parents(plan, ctx):
             for row in execute(sub, ctx))
 
 
-def _chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None):
     """Rows of /{parent}/{edge} for many parents: first pages 50 to a batch
     call, further pages by cursor.  Yields (parent, context, object)."""
@@ -153,7 +142,7 @@ def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None):
         query["fields"] = ",".join(fields)
     size = min(limit or 100, 100, page_cap or 100)
     query["limit"] = str(size)
-    for chunk in _chunks(parents, CHUNK):
+    for chunk in chunked(parents, CHUNK):
         reqs = [BatchRequest("GET", "%s/%s" % (p, edge), dict(query)) for p, _ in chunk]
         bodies = ctx.client.batch(reqs)
         for (parent, extra), body in zip(chunk, bodies):

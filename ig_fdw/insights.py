@@ -11,7 +11,7 @@ rejects is dropped from that request and named in a NOTICE.
 
 import re
 
-from ig_fdw.graph.batch import BatchRequest
+from ig_fdw.graph.batch import BatchRequest, chunked
 from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound
 from ig_fdw.rows import build_row, parse_graph_time
 
@@ -104,7 +104,7 @@ def media_insight_rows(plan, ctx):
     table = plan.table
     spec = table.source.insights
     wanted = [table.column(c).source_path for c in _metric_columns(table, plan.columns)]
-    for chunk in _chunks(_media_targets(plan, ctx), 50):
+    for chunk in chunked(_media_targets(plan, ctx), 50):
         yield from _media_chunk(plan, ctx, chunk, wanted)
 
 
@@ -136,17 +136,6 @@ def _in_scope(spec, obj):
     if spec.product_types and obj.get("media_product_type") not in spec.product_types:
         return False
     return True
-
-
-def _chunks(iterable, size):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _unavailable(err):

@@ -62,6 +62,19 @@ def chunks(seq, size=MAX_BATCH):
     return [seq[i:i + size] for i in range(0, len(seq), size)]
 
 
+def chunked(iterable, size=MAX_BATCH):
+    """Lists of up to `size` items from any iterable, lazily (so a LIMIT
+    upstream stops the work early)."""
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def encode_batch(requests):
     return json.dumps([r.encode() for r in requests], separators=(",", ":"))
 
