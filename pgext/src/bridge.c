@@ -45,6 +45,20 @@ park_current_error(MemoryContext return_to)
 	MemoryContextSwitchTo(return_to);
 }
 
+/*
+ * Forget a parked error that nobody will rethrow: a Python callback that ran
+ * where errors cannot propagate (commit/rollback hooks, a generator closed
+ * while the query's memory is released) may leave one.  It must not be
+ * rethrown by a later, unrelated statement.
+ */
+void
+mc_discard_parked_error(void)
+{
+	parked_error = NULL;
+	if (parked_cxt != NULL)
+		MemoryContextReset(parked_cxt);
+}
+
 static void
 rethrow_parked(void)
 {
@@ -481,6 +495,24 @@ mc_utf8_to_server(const char *s, Py_ssize_t len, Py_ssize_t *outlen)
 	}
 	if (len < 0)
 		len = strlen(s);
+	{
+		/*
+		 * ASCII is the same in every server encoding: no conversion, hence
+		 * no error and no catalog lookup (conversions outside a transaction,
+		 * as in commit/abort hooks, would fail).
+		 */
+		Py_ssize_t	i;
+
+		for (i = 0; i < len; i++)
+			if ((unsigned char) s[i] >= 0x80)
+				break;
+		if (i == len)
+		{
+			if (outlen)
+				*outlen = len;
+			return pnstrdup(s, len);
+		}
+	}
 	conv = pg_any_to_server(s, (int) len, PG_UTF8);
 	if (conv == s)
 		conv = pnstrdup(s, len);
@@ -505,6 +537,35 @@ mc_pystr(PyObject *obj)
 	result = utf8 ? mc_utf8_to_server(utf8, -1, NULL) : pstrdup("<unprintable>");
 	Py_DECREF(s);
 	PyErr_Clear();
+	return result;
+}
+
+/*
+ * str(obj) with non-ASCII characters backslash-escaped: safe where the
+ * server-encoding conversion may not run (outside a transaction, during
+ * abort).
+ */
+char *
+mc_pystr_ascii(PyObject *obj)
+{
+	PyObject   *s = PyObject_Str(obj);
+	PyObject   *b;
+	char	   *result;
+
+	if (s == NULL)
+	{
+		PyErr_Clear();
+		return pstrdup("<unprintable>");
+	}
+	b = PyUnicode_AsEncodedString(s, "ascii", "backslashreplace");
+	Py_DECREF(s);
+	if (b == NULL)
+	{
+		PyErr_Clear();
+		return pstrdup("<unprintable>");
+	}
+	result = pnstrdup(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b));
+	Py_DECREF(b);
 	return result;
 }
 

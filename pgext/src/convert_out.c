@@ -37,7 +37,7 @@ typedef enum MCKind
 {
 	K_OTHER = 0, K_INT2, K_INT4, K_INT8, K_FLOAT4, K_FLOAT8, K_NUMERIC, K_BOOL,
 	K_TEXT, K_TIMESTAMPTZ, K_TIMESTAMP, K_DATE, K_TIME, K_JSON, K_JSONB, K_BYTEA,
-	K_ARRAY
+	K_ARRAY, K_DOMAIN
 } MCKind;
 
 struct MCConverter
@@ -53,6 +53,10 @@ struct MCConverter
 	bool		elmbyval;
 	char		elmalign;
 	MCConverter *elem;
+	/* domains over a type converted directly: convert as base, then check */
+	MCConverter *base;
+	void	   *domain_extra;	/* domain_check()'s cache */
+	MemoryContext domain_cxt;
 };
 
 static PyObject *decimal_cls = NULL;
@@ -122,7 +126,7 @@ kind_of(Oid typoid, int32 typmod)
 		case BYTEAOID:
 			return K_BYTEA;
 		default:
-			/* Domains keep the input function so their checks run. */
+			/* (domains: see mc_make_converter) */
 			if (type_is_array(typoid) && get_typtype(typoid) != TYPTYPE_DOMAIN)
 				return K_ARRAY;
 			return K_OTHER;
@@ -140,6 +144,25 @@ mc_make_converter(Oid typoid, int32 typmod)
 	c->kind = kind_of(typoid, typmod);
 	getTypeInputInfo(typoid, &infunc, &c->ioparam);
 	fmgr_info(infunc, &c->infunc);
+	if (get_typtype(typoid) == TYPTYPE_DOMAIN)
+	{
+		/*
+		 * A domain over a type with a direct route (int, jsonb, an array,
+		 * ...) converts as its base type, then domain_check() runs the
+		 * domain's constraints, as its input function would.  Otherwise the
+		 * domain's input function does both.
+		 */
+		int32		basetypmod = typmod;
+		Oid			basetype = getBaseTypeAndTypmod(typoid, &basetypmod);
+		MCConverter *base = mc_make_converter(basetype, basetypmod);
+
+		if (base->kind != K_OTHER)
+		{
+			c->kind = K_DOMAIN;
+			c->base = base;
+			c->domain_cxt = CurrentMemoryContext;
+		}
+	}
 	if (c->kind == K_ARRAY)
 	{
 		c->elemtype = get_element_type(typoid);
@@ -290,6 +313,36 @@ numeric_from_cstring(const char *s)
 											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 }
 
+/*
+ * Run a PostgreSQL function whose data errors (numeric field overflow, ...)
+ * are about the value: reword them to name the column, as
+ * via_input_function does.  Other errors (a cancel) pass unchanged.
+ */
+static Datum
+call_naming_target(const Target *t, PyObject *value, PGFunction fn, Datum a, Datum b)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile Datum result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = DirectFunctionCall2(fn, a, b);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		conversion_error(t, value, edata->message);
+	}
+	PG_END_TRY();
+	return result;
+}
+
 /* int, float or Decimal -> numeric; NULL if value is none of those. */
 static Numeric
 numeric_of(const Target *t, PyObject *value)
@@ -337,7 +390,7 @@ numeric_datum(const Target *t, PyObject *value)
 		return via_input_function(t, value);
 	d = NumericGetDatum(n);
 	if (t->conv->typmod >= 0)
-		d = DirectFunctionCall2(numeric, d, Int32GetDatum(t->conv->typmod));
+		d = call_naming_target(t, value, numeric, d, Int32GetDatum(t->conv->typmod));
 	return d;
 }
 
@@ -357,6 +410,26 @@ timestamp_of(const Target *t, PyObject *value, bool with_tz)
 
 	ts = (int64) (date2j(y, mo, d) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY +
 		((int64) (h * 60 + mi) * 60 + s) * USECS_PER_SEC + us;
+	if (with_tz && tz != Py_None && tz != PyDateTime_TimeZone_UTC)
+	{
+		PyObject   *off = PyObject_CallMethod(value, "utcoffset", NULL);
+
+		if (off == NULL)
+			conversion_error(t, value, "utcoffset() failed");
+		if (PyDelta_Check(off))
+		{
+			ts -= ((int64) PyDateTime_DELTA_GET_DAYS(off) * SECS_PER_DAY +
+				   PyDateTime_DELTA_GET_SECONDS(off)) * USECS_PER_SEC +
+				PyDateTime_DELTA_GET_MICROSECONDS(off);
+			Py_DECREF(off);
+			if (!IS_VALID_TIMESTAMP(ts))
+				conversion_error(t, value, "timestamp out of range");
+			return ts;
+		}
+		/* A tzinfo whose utcoffset() is None: Python calls that naive. */
+		Py_DECREF(off);
+		tz = Py_None;
+	}
 	if (with_tz && tz == Py_None)
 	{
 		struct pg_tm tm;
@@ -365,18 +438,6 @@ timestamp_of(const Target *t, PyObject *value, bool with_tz)
 		tm.tm_year = y, tm.tm_mon = mo, tm.tm_mday = d;
 		tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
 		ts += (int64) DetermineTimeZoneOffset(&tm, session_timezone) * USECS_PER_SEC;
-	}
-	else if (with_tz && tz != PyDateTime_TimeZone_UTC)
-	{
-		PyObject   *off = PyObject_CallMethod(value, "utcoffset", NULL);
-
-		if (off == NULL)
-			conversion_error(t, value, "utcoffset() failed");
-		if (PyDelta_Check(off))
-			ts -= ((int64) PyDateTime_DELTA_GET_DAYS(off) * SECS_PER_DAY +
-				   PyDateTime_DELTA_GET_SECONDS(off)) * USECS_PER_SEC +
-				PyDateTime_DELTA_GET_MICROSECONDS(off);
-		Py_DECREF(off);
 	}
 	if (!IS_VALID_TIMESTAMP(ts))
 		conversion_error(t, value, "timestamp out of range");
@@ -455,7 +516,7 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 				double		d = double_of(&t, value);
 				float4		f = (float4) d;
 
-				if (isinf(f) && !isinf(d))
+				if ((isinf(f) && !isinf(d)) || (f == 0.0f && d != 0.0))
 					conversion_error(&t, value, "value out of range for type real");
 				return Float4GetDatum(f);
 			}
@@ -505,6 +566,20 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 				return json_datum(&t, value);
 			break;
 		case K_BYTEA:
+			if (PyMemoryView_Check(value))
+			{
+				/* str(memoryview) is "<memory at 0x...>": copy the bytes. */
+				Py_buffer	view;
+				bytea	   *b;
+
+				if (PyObject_GetBuffer(value, &view, PyBUF_CONTIG_RO) < 0)
+					conversion_error(&t, value, "not a contiguous buffer");
+				b = palloc(view.len + VARHDRSZ);
+				SET_VARSIZE(b, view.len + VARHDRSZ);
+				memcpy(VARDATA(b), view.buf, view.len);
+				PyBuffer_Release(&view);
+				return PointerGetDatum(b);
+			}
 			if (PyBytes_Check(value) || PyByteArray_Check(value))
 			{
 				char	   *buf = PyBytes_Check(value) ? PyBytes_AS_STRING(value) : PyByteArray_AS_STRING(value);
@@ -520,6 +595,13 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 			if (PyList_Check(value) || PyTuple_Check(value))
 				return array_datum(&t, value);
 			break;
+		case K_DOMAIN:
+			{
+				Datum		d = mc_python_to_datum(c->base, value, isnull, relname, colname);
+
+				domain_check(d, false, c->typoid, &c->domain_extra, c->domain_cxt);
+				return d;
+			}
 		case K_OTHER:
 			break;
 	}
@@ -604,16 +686,17 @@ array_datum(const Target *t, PyObject *value)
 	}
 	for (i = 0; i < ndim; i++)
 		total *= dims[i];
-	if (total == 0)
-		return PointerGetDatum(construct_empty_array(c->elemtype));
 	f.t = t;
 	f.top = value;
 	f.ndim = ndim;
 	f.dims = dims;
-	f.elems = palloc(sizeof(Datum) * total);
-	f.nulls = palloc(sizeof(bool) * total);
+	f.elems = palloc(sizeof(Datum) * Max(total, 1));
+	f.nulls = palloc(sizeof(bool) * Max(total, 1));
 	f.pos = 0;
+	/* Also when total is 0: [[], [1]] must be rejected, not read as {}. */
 	fill_array(&f, value, 0);
+	if (total == 0)
+		return PointerGetDatum(construct_empty_array(c->elemtype));
 	return PointerGetDatum(construct_md_array(f.elems, f.nulls, ndim, dims, lbs, c->elemtype,
 											  c->elmlen, c->elmbyval, c->elmalign));
 }
@@ -830,7 +913,9 @@ mc_row_reader_create(MCTableInfo *info, Bitmapset *needed_attnums, bool all,
 		if (col->dropped)
 			continue;
 		r->nlive++;
-		key = PyUnicode_InternFromString(col->name);
+		key = mc_py_string(col->name);	/* server encoding, not UTF-8 */
+		if (key != NULL)
+			PyUnicode_InternInPlace(&key);
 		idx = PyLong_FromLong(i);
 		if (key == NULL || idx == NULL || PyDict_SetItem(r->name_to_index, key, idx) < 0)
 			mc_raise_python_error();

@@ -25,10 +25,12 @@ defelems_to_dict(List *options)
 	{
 		DefElem    *def = lfirst_node(DefElem, lc);
 		PyObject   *v = mc_py_string(defGetString(def));
+		PyObject   *k = mc_py_string(def->defname);
 
-		if (v == NULL || PyDict_SetItemString(dict, def->defname, v) < 0)
+		if (v == NULL || k == NULL || PyDict_SetItem(dict, k, v) < 0)
 			mc_raise_python_error();
 		Py_DECREF(v);
+		Py_DECREF(k);
 	}
 	return dict;
 }

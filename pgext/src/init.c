@@ -21,6 +21,7 @@
 #include "parser/parser.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "tcop/pquery.h"
 
 PG_MODULE_MAGIC;
 
@@ -37,6 +38,7 @@ static PyObject *multicorn_module = NULL;
 
 static pqsigfunc pg_sigint_handler = NULL;
 static pqsigfunc pg_sigalrm_handler = NULL;
+static pqsigfunc pg_sigterm_handler = NULL;
 
 extern void mc_convert_in_init(void);
 extern void mc_convert_out_init(void);
@@ -53,7 +55,9 @@ _PG_init(void)
  * the latch); then Python is told that "SIGINT" arrived, so that its eval
  * loop, time.sleep() and blocking socket calls in the main thread run our
  * Python-level handler, which calls check_interrupts().  SIGALRM is relayed
- * too because statement_timeout is delivered through it.
+ * too because statement_timeout is delivered through it, and SIGTERM for
+ * pg_terminate_backend() and shutdowns (check_interrupts() then ends the
+ * backend with FATAL, which exits without unwinding).
  * PyErr_SetInterruptEx is documented as async-signal-safe.
  */
 static void
@@ -65,6 +69,8 @@ mc_signal_relay(SIGNAL_ARGS)
 		pg_sigint_handler(postgres_signal_arg);
 	else if (postgres_signal_arg == SIGALRM && pg_sigalrm_handler)
 		pg_sigalrm_handler(postgres_signal_arg);
+	else if (postgres_signal_arg == SIGTERM && pg_sigterm_handler)
+		pg_sigterm_handler(postgres_signal_arg);
 	PyErr_SetInterruptEx(SIGINT);
 	errno = save_errno;
 }
@@ -109,6 +115,14 @@ install_signal_relay(PyObject *native)
 	pg_sigalrm_handler = pqsignal(SIGALRM, mc_signal_relay);
 	if (!is_real_handler(pg_sigalrm_handler))
 		pqsignal(SIGALRM, pg_sigalrm_handler);
+
+	/*
+	 * SIGTERM too: pg_terminate_backend() and a fast shutdown must not wait
+	 * for a busy or sleeping wrapper (they did, for ever, until a cancel).
+	 */
+	pg_sigterm_handler = pqsignal(SIGTERM, mc_signal_relay);
+	if (!is_real_handler(pg_sigterm_handler))
+		pqsignal(SIGTERM, pg_sigterm_handler);
 }
 
 static void
@@ -230,6 +244,8 @@ multicorn_handler(PG_FUNCTION_ARGS)
 	routine->ExecForeignUpdate = mcExecForeignUpdate;
 	routine->ExecForeignDelete = mcExecForeignDelete;
 	routine->EndForeignModify = mcEndForeignModify;
+	routine->BeginForeignInsert = mcBeginForeignInsert;
+	routine->EndForeignInsert = mcEndForeignInsert;
 	routine->IsForeignRelUpdatable = mcIsForeignRelUpdatable;
 
 	routine->ImportForeignSchema = mcImportForeignSchema;
@@ -239,23 +255,27 @@ multicorn_handler(PG_FUNCTION_ARGS)
 
 /*
  * The server a CREATE/ALTER USER MAPPING or FOREIGN TABLE statement names.
- * The validator is not told; the statement being run is re-parsed (it did
- * parse a moment ago).  NULL when it cannot be told (e.g. DDL run from a
- * function): the wrapper then checks its options when it is first used.
+ * The validator is not told; the statement being run is the utility
+ * statement of the active portal (one statement per portal, also for a
+ * multi-statement query string, whose other statements may name other
+ * servers; IMPORT FOREIGN SCHEMA runs its CREATE FOREIGN TABLEs inside its
+ * own portal).  NULL when it cannot be told (e.g. DDL run from a function):
+ * the wrapper then checks its options when it is first used.
  */
 static char *
 statement_server_name(Oid catalog)
 {
-	List	   *stmts;
 	ListCell   *lc;
 
-	if (debug_query_string == NULL)
+	if (ActivePortal == NULL)
 		return NULL;
-	stmts = raw_parser(debug_query_string, RAW_PARSE_DEFAULT);
-	foreach(lc, stmts)
+	foreach(lc, ActivePortal->stmts)
 	{
-		Node	   *node = lfirst_node(RawStmt, lc)->stmt;
+		PlannedStmt *pstmt = lfirst_node(PlannedStmt, lc);
+		Node	   *node = pstmt->utilityStmt;
 
+		if (pstmt->commandType != CMD_UTILITY || node == NULL)
+			continue;
 		if (catalog == UserMappingRelationId && IsA(node, CreateUserMappingStmt))
 			return ((CreateUserMappingStmt *) node)->servername;
 		if (catalog == UserMappingRelationId && IsA(node, AlterUserMappingStmt))
@@ -263,6 +283,9 @@ statement_server_name(Oid catalog)
 		if ((catalog == ForeignTableRelationId || catalog == AttributeRelationId) &&
 			IsA(node, CreateForeignTableStmt))
 			return ((CreateForeignTableStmt *) node)->servername;
+		if ((catalog == ForeignTableRelationId || catalog == AttributeRelationId) &&
+			IsA(node, ImportForeignSchemaStmt))
+			return ((ImportForeignSchemaStmt *) node)->server_name;
 		if ((catalog == ForeignTableRelationId || catalog == AttributeRelationId) &&
 			IsA(node, AlterTableStmt))
 		{
@@ -307,7 +330,7 @@ call_wrapper_validator(const char *wrapper, const char *level, List *options)
 	ListCell   *lc;
 
 	mc_ensure_python();
-	cls = PyObject_CallFunction(mc_attr("_get_class"), "s", wrapper);
+	cls = PyObject_CallFunction(mc_attr("_get_class"), "N", mc_py_string(wrapper));
 	if (cls == NULL)
 	{
 		/* Not fatal: a dump must restore before its Python package is installed. */
@@ -336,10 +359,12 @@ call_wrapper_validator(const char *wrapper, const char *level, List *options)
 	{
 		DefElem    *def = lfirst_node(DefElem, lc);
 		PyObject   *v = mc_py_string(defGetString(def));
+		PyObject   *k = mc_py_string(def->defname);
 
-		if (v == NULL || PyDict_SetItemString(dict, def->defname, v) < 0)
+		if (v == NULL || k == NULL || PyDict_SetItem(dict, k, v) < 0)
 			mc_raise_python_error();
 		Py_DECREF(v);
+		Py_DECREF(k);
 	}
 	res = PyObject_CallMethod(cls, "validate_options", "sO", level, dict);
 	Py_DECREF(cls);

@@ -24,6 +24,15 @@
 
 static HTAB *instances = NULL;
 
+/*
+ * Instances replaced while their transaction was open (the table's options
+ * or columns changed mid-transaction).  They still get their transaction
+ * hooks (a TransactionAwareForeignDataWrapper applies its queued writes in
+ * pre_commit: dropping the instance silently lost them), and are released
+ * when the transaction ends.  MCInstance copies in TopMemoryContext.
+ */
+static List *retired = NIL;
+
 static void
 mark_all_stale(void)
 {
@@ -72,10 +81,32 @@ mc_foreach_instance(void (*fn) (MCInstance *, void *), void *arg)
 	HASH_SEQ_STATUS status;
 	MCInstance *entry;
 
+	ListCell   *lc;
+
 	hash_seq_init(&status, instances);
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (entry->instance != NULL)
 			fn(entry, arg);
+	foreach(lc, retired)
+		fn((MCInstance *) lfirst(lc), arg);
+}
+
+/* At the end of the top-level transaction: drop the retired instances. */
+void
+mc_instance_release_retired(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, retired)
+	{
+		MCInstance *old = lfirst(lc);
+
+		Py_CLEAR(old->instance);
+		Py_CLEAR(old->signature);
+		pfree(old);
+	}
+	list_free(retired);
+	retired = NIL;
 }
 
 /* Put every DefElem of a list into dict (later lists override earlier). */
@@ -197,7 +228,9 @@ build_columns(Relation rel, PyObject **columns_out, PyObject **signature_out)
 		MCColumn   *col = &info->cols[i];
 		PyObject   *opts,
 				   *coldef,
-				   *item;
+				   *item,
+				   *pyname,
+				   *pytypname;
 		char	   *typname,
 				   *basename;
 
@@ -206,16 +239,21 @@ build_columns(Relation rel, PyObject **columns_out, PyObject **signature_out)
 		typname = format_type_with_typemod(col->typoid, col->typmod);
 		basename = format_type_be(col->typoid);
 		opts = column_options_dict(info->relid, col->attnum);
-		coldef = PyObject_CallFunction(coldef_cls, "sIisN", col->name, (int) col->typoid,
-									   (int) col->typmod, typname,
+		/* Names are in the server encoding: decode them, never as UTF-8. */
+		pyname = mc_py_string(col->name);
+		pytypname = mc_py_string(typname);
+		if (pyname == NULL || pytypname == NULL)
+			mc_raise_python_error();
+		coldef = PyObject_CallFunction(coldef_cls, "OIiON", pyname, (int) col->typoid,
+									   (int) col->typmod, pytypname,
 									   mc_py_string(basename));
 		mc_check_python(coldef);
 		if (PyObject_SetAttrString(coldef, "options", opts) < 0)
 			mc_raise_python_error();
-		if (PyDict_SetItemString(columns, col->name, coldef) < 0)
+		if (PyDict_SetItem(columns, pyname, coldef) < 0)
 			mc_raise_python_error();
-		item = Py_BuildValue("(sIisO)", col->name, (unsigned int) col->typoid,
-							 (int) col->typmod, typname, opts);
+		item = Py_BuildValue("(NIiNO)", pyname, (unsigned int) col->typoid,
+							 (int) col->typmod, pytypname, opts);
 		if (item == NULL || PyList_Append(sig, item) < 0)
 			mc_raise_python_error();
 		Py_DECREF(item);
@@ -322,8 +360,20 @@ mc_get_instance(Oid relid, Oid userid)
 		Py_DECREF(signature);
 	mc_check_python(instance);
 
-	Py_XDECREF(entry->instance);
-	Py_XDECREF(entry->signature);
+	if (entry->instance != NULL && entry->xact_depth > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		MCInstance *copy = palloc(sizeof(MCInstance));
+
+		*copy = *entry;			/* takes over the references */
+		retired = lappend(retired, copy);
+		MemoryContextSwitchTo(old);
+	}
+	else
+	{
+		Py_XDECREF(entry->instance);
+		Py_XDECREF(entry->signature);
+	}
 	entry->instance = instance;
 	entry->signature = signature;
 	entry->stale = false;

@@ -47,6 +47,9 @@ rowid_column_name(MCInstance *entry, const char *relname)
 	PyObject   *name = PyObject_GetAttrString(entry->instance, "rowid_column");
 	char	   *result;
 
+	if (name == NULL && !PyErr_ExceptionMatches(PyExc_NotImplementedError) &&
+		!PyErr_ExceptionMatches(PyExc_AttributeError))
+		mc_raise_python_error();	/* the wrapper's own message (e.g. read-only table) */
 	if (name == NULL || !PyUnicode_Check(name))
 	{
 		Py_XDECREF(name);
@@ -57,7 +60,13 @@ rowid_column_name(MCInstance *entry, const char *relname)
 						mc_class_name(entry->instance), relname),
 				 errhint("The class must define the rowid_column property.")));
 	}
-	result = pstrdup(PyUnicode_AsUTF8(name));
+	{
+		const char *utf8 = PyUnicode_AsUTF8(name);
+
+		if (utf8 == NULL)
+			PyErr_Clear();
+		result = mc_utf8_to_server(utf8 ? utf8 : "", -1, NULL);
+	}
 	Py_DECREF(name);
 	return result;
 }
@@ -97,23 +106,32 @@ mcPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	return NIL;
 }
 
-void
-mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
-					 int subplan_index, int eflags)
+/* The state every write needs; the instance is the one of `userid`. */
+static MCModifyState *
+begin_modify_state(EState *estate, ResultRelInfo *rinfo, Oid userid)
 {
-	EState	   *estate = mtstate->ps.state;
 	Relation	rel = rinfo->ri_RelationDesc;
-	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
 	MCModifyState *st = palloc0(sizeof(MCModifyState));
-	CmdType		op = mtstate->operation;
 
-	rinfo->ri_FdwState = st;
-	st->entry = mc_get_instance(RelationGetRelid(rel), rte_userid(rte));
+	st->entry = mc_get_instance(RelationGetRelid(rel), userid);
 	st->info = mc_table_info(rel);
 	st->classname = mc_class_name(st->entry->instance);
 	st->rowcxt = AllocSetContextCreate(estate->es_query_cxt, "multicorn modify row",
 									   ALLOCSET_DEFAULT_SIZES);
 	st->reader = mc_row_reader_create(st->info, NULL, true, st->classname, NULL);
+	rinfo->ri_FdwState = st;
+	return st;
+}
+
+void
+mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+					 int subplan_index, int eflags)
+{
+	EState	   *estate = mtstate->ps.state;
+	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
+	MCModifyState *st = begin_modify_state(estate, rinfo, rte_userid(rte));
+	CmdType		op = mtstate->operation;
+
 	if (op == CMD_UPDATE || op == CMD_DELETE)
 	{
 		Plan	   *subplan = outerPlanState(mtstate)->plan;
@@ -143,14 +161,17 @@ slot_to_dict(MCModifyState *st, TupleTableSlot *slot)
 	slot_getallattrs(slot);
 	for (i = 0; i < st->info->natts; i++)
 	{
-		PyObject   *v;
+		PyObject   *v,
+				   *k;
 
 		if (st->info->cols[i].dropped)
 			continue;
 		v = mc_datum_to_python(slot->tts_values[i], slot->tts_isnull[i], st->info->cols[i].typoid);
-		if (v == NULL || PyDict_SetItemString(dict, st->info->cols[i].name, v) < 0)
+		k = mc_py_string(st->info->cols[i].name);
+		if (v == NULL || k == NULL || PyDict_SetItem(dict, k, v) < 0)
 			mc_raise_python_error();
 		Py_DECREF(v);
+		Py_DECREF(k);
 	}
 	return dict;
 }
@@ -159,8 +180,25 @@ slot_to_dict(MCModifyState *st, TupleTableSlot *slot)
  * Lay a returned dict (or row) over the slot's values and store the
  * result; None leaves the slot as it is.
  */
+static void store_result_inner(MCModifyState *st, TupleTableSlot *slot, PyObject *result);
+
+/* store_result_inner(), then drop `result` (also when it raises). */
 static void
 store_result(MCModifyState *st, TupleTableSlot *slot, PyObject *result)
+{
+	PG_TRY();
+	{
+		store_result_inner(st, slot, result);
+	}
+	PG_FINALLY();
+	{
+		Py_DECREF(result);
+	}
+	PG_END_TRY();
+}
+
+static void
+store_result_inner(MCModifyState *st, TupleTableSlot *slot, PyObject *result)
 {
 	int			natts = st->info->natts;
 	Datum	   *values;
@@ -187,7 +225,7 @@ store_result(MCModifyState *st, TupleTableSlot *slot, PyObject *result)
 	{
 		for (i = 0; i < natts; i++)
 		{
-			PyObject   *key = PyUnicode_FromString(st->info->cols[i].name);
+			PyObject   *key = mc_py_string(st->info->cols[i].name);
 
 			if (!st->info->cols[i].dropped && key && PyDict_Contains(result, key) == 1)
 			{
@@ -226,8 +264,7 @@ mcExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	PyObject   *res = call_method(st, "insert", values, NULL);
 
 	Py_DECREF(values);
-	store_result(st, slot, res);
-	Py_DECREF(res);
+	store_result(st, slot, res);	/* consumes res */
 	return slot;
 }
 
@@ -301,8 +338,7 @@ mcExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 
 	Py_DECREF(rowid);
 	Py_DECREF(values);
-	store_result(st, slot, res);
-	Py_DECREF(res);
+	store_result(st, slot, res);	/* consumes res */
 	return slot;
 }
 
@@ -317,8 +353,7 @@ mcExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	Py_DECREF(rowid);
 	/* RETURNING of a DELETE sees what delete() returned, if anything. */
 	ExecStoreAllNullTuple(slot);
-	store_result(st, slot, res);
-	Py_DECREF(res);
+	store_result(st, slot, res);	/* consumes res */
 	return slot;
 }
 
@@ -334,6 +369,44 @@ mcEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 	mc_check_python(res);
 	Py_DECREF(res);
 	mc_row_reader_free(st->reader);
+}
+
+/*
+ * COPY FROM and rows routed to a foreign partition (INSERT into, or UPDATE
+ * moving rows into, a partitioned table) insert without BeginForeignModify.
+ * Without these two callbacks ExecForeignInsert ran with no state (a crash).
+ */
+void
+mcBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	EState	   *estate = mtstate->ps.state;
+	Index		rti = rinfo->ri_RangeTableIndex;
+	RangeTblEntry *rte;
+
+	/*
+	 * An UPDATE moving rows into a foreign partition that the same UPDATE
+	 * also updates: its state is the UPDATE's (replacing it broke the
+	 * UPDATE), and the moved rows could be updated a second time.  Refuse,
+	 * as postgres_fdw does.
+	 */
+	if (rinfo->ri_FdwState != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot route rows into foreign table \"%s\", which the same statement updates",
+						RelationGetRelationName(rinfo->ri_RelationDesc))));
+
+	/* A routing target may have no range table entry: use the root's. */
+	if (rti == 0 && rinfo->ri_RootResultRelInfo != NULL)
+		rti = rinfo->ri_RootResultRelInfo->ri_RangeTableIndex;
+	rte = rti > 0 ? exec_rt_fetch(rti, estate) : NULL;
+	begin_modify_state(estate, rinfo, rte ? rte_userid(rte) : GetUserId());
+	mc_instance_touch_xact(((MCModifyState *) rinfo->ri_FdwState)->entry);
+}
+
+void
+mcEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+	mcEndForeignModify(estate, rinfo);
 }
 
 int

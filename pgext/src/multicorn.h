@@ -52,6 +52,8 @@ extern PyObject *mc_native_module_create(void);
 extern void mc_check_python(PyObject *result);	/* rethrow/raise if needed */
 extern void mc_raise_python_error(void);		/* pending Python exc -> ERROR */
 extern bool mc_error_pending(void);
+extern void mc_discard_parked_error(void);	/* drop an error nobody will rethrow */
+extern char *mc_pystr_ascii(PyObject *obj);	/* str(obj), non-ASCII escaped; never ERRORs but OOM */
 extern char *mc_pystr(PyObject *obj);			/* str(obj) as palloc'd UTF-8 */
 extern char *mc_pyrepr_trunc(PyObject *obj, int maxlen);
 extern PyObject *mc_py_string(const char *s);	/* server encoding -> str */
@@ -96,6 +98,7 @@ extern char *mc_class_name(PyObject *instance);
 extern void mc_instance_init_cache(void);
 extern void mc_instance_touch_xact(MCInstance *entry);
 extern void mc_foreach_instance(void (*fn) (MCInstance *, void *), void *arg);
+extern void mc_instance_release_retired(void);
 
 /* ----- quals.c ----- */
 typedef enum MCListKind
@@ -185,6 +188,8 @@ extern TupleTableSlot *mcExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 extern TupleTableSlot *mcExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 										   TupleTableSlot *slot, TupleTableSlot *planSlot);
 extern void mcEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void mcBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void mcEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	mcIsForeignRelUpdatable(Relation rel);
 
 /* ----- xact.c ----- */

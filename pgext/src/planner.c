@@ -298,12 +298,18 @@ accepted_sortkeys(MCPlanState *ps, List *keys)
 		return 0;
 	}
 	len = PySequence_Size(res);
+	if (len < 0)
+	{
+		Py_DECREF(res);
+		mc_raise_python_error();
+	}
 	for (n = 0; n < len && n < list_length(keys); n++)
 	{
 		PyObject   *item = PySequence_GetItem(res, n);
 		PyObject   *name = item ? PyObject_GetAttrString(item, "attname") : NULL;
-		bool		same = name && PyUnicode_Check(name) &&
-			strcmp(PyUnicode_AsUTF8(name), strVal(linitial((List *) list_nth(keys, n)))) == 0;
+		const char *utf8 = (name && PyUnicode_Check(name)) ? PyUnicode_AsUTF8(name) : NULL;
+		bool		same = utf8 != NULL &&
+			strcmp(mc_utf8_to_server(utf8, -1, NULL), strVal(linitial((List *) list_nth(keys, n)))) == 0;
 
 		Py_XDECREF(name);
 		Py_XDECREF(item);
@@ -351,8 +357,14 @@ pushable_limit(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps,
 	res = PyObject_CallMethod(ps->entry->instance, "can_limit", "LL", (long long) *limit,
 							  (long long) (*offset < 0 ? 0 : *offset));
 	mc_check_python(res);
-	ok = PyObject_IsTrue(res) == 1;
-	Py_DECREF(res);
+	{
+		int			truth = PyObject_IsTrue(res);
+
+		Py_DECREF(res);
+		if (truth < 0)			/* never leave a Python error set */
+			mc_raise_python_error();
+		ok = truth == 1;
+	}
 	return ok;
 }
 
@@ -463,17 +475,22 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 		PyObject   *name = PyTuple_GET_ITEM(seq, i);
 		AttrNumber	attnum;
 		Relids		outer;
+		char	   *colname;
 
-		if (!PyUnicode_Check(name))
+		if (!PyUnicode_Check(name) || PyUnicode_AsUTF8(name) == NULL)
+		{
+			PyErr_Clear();
 			break;
-		attnum = attnum_of(ps->info, PyUnicode_AsUTF8(name));
+		}
+		colname = mc_utf8_to_server(PyUnicode_AsUTF8(name), -1, NULL);	/* server encoding */
+		attnum = attnum_of(ps->info, colname);
 		if (attnum == InvalidAttrNumber)
 		{
 			Py_DECREF(seq);
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 					 errmsg("%s.get_path_keys() names column \"%s\", which foreign table \"%s\" does not have",
-							mc_class_name(ps->entry->instance), PyUnicode_AsUTF8(name),
+							mc_class_name(ps->entry->instance), colname,
 							ps->info->relname)));
 		}
 		outer = outer_for_column(root, baserel, attnum);
@@ -484,6 +501,7 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 	Py_DECREF(seq);
 	if (i < n || bms_is_empty(required))
 		return;
+	required = bms_union(required, baserel->lateral_relids);
 	rows = clamp_row_est(rows);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
@@ -557,10 +575,15 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	}
 	limit_ok = pushable_limit(root, baserel, ps, &limit, &offset);
 
-	/* Unsorted path; it carries the limit only when no order is wanted. */
+	/*
+	 * Unsorted path; it carries the limit only when no order is wanted.
+	 * Every path needs at least the rels the scan refers to laterally (a
+	 * LATERAL subquery's expressions evaluated at this scan): without them
+	 * the scan would be run once and its output reused for every outer row.
+	 */
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
-									 total, NIL, NULL, NULL,
+									 total, NIL, baserel->lateral_relids, NULL,
 									 (limit_ok && root->query_pathkeys == NIL) ?
 									 path_private(NIL, limit, offset) :
 									 path_private(NIL, -1, -1)));
@@ -571,7 +594,7 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
-										 total, pathkeys, NULL, NULL,
+										 total, pathkeys, baserel->lateral_relids, NULL,
 										 path_private(list_copy_head(sortkeys, nsorted),
 													  (limit_ok && full) ? limit : -1,
 													  (limit_ok && full) ? offset : -1)));

@@ -287,7 +287,8 @@ mc_quals_to_python(List *quals, MCTableInfo *info, Datum *values, bool *isnull,
 			Py_INCREF(unbound);
 			value = unbound;
 		}
-		qual = PyObject_CallFunction(qual_cls, "sNN", info->cols[q->attnum - 1].name, op, value);
+		qual = PyObject_CallFunction(qual_cls, "NNN", mc_py_string(info->cols[q->attnum - 1].name),
+									 op, value);
 		mc_check_python(qual);
 		if (PyList_Append(list, qual) < 0)
 			mc_raise_python_error();

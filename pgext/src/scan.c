@@ -11,6 +11,7 @@
 
 #include "commands/explain.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
 #include "utils/memutils.h"
@@ -37,11 +38,24 @@ typedef struct MCScanState
 	PyObject   *limit;
 	PyObject   *offset;
 	PyObject   *iter;
+	PyObject   *row;			/* the row being converted (an ERROR may interrupt) */
+	bool		in_next;		/* inside PyIter_Next(iter) */
 } MCScanState;
 
 static void
 release_scan(MCScanState *st)
 {
+	Py_CLEAR(st->row);
+	if (st->in_next)
+	{
+		/*
+		 * Only a FATAL (proc_exit from inside the generator, e.g. after
+		 * pg_terminate_backend) gets here: the generator is still running
+		 * on the C stack.  Freeing it would free its running frame; leave
+		 * it to the exiting process.
+		 */
+		st->iter = NULL;
+	}
 	Py_CLEAR(st->iter);
 	Py_CLEAR(st->columns);
 	Py_CLEAR(st->sortkeys);
@@ -59,17 +73,29 @@ release_scan(MCScanState *st)
 static void
 release_scan_callback(void *arg)
 {
+	bool		was_pending = mc_error_pending();
+
 	release_scan((MCScanState *) arg);
 	if (PyErr_Occurred())
 		PyErr_Clear();
+	/* A generator's finally block may have parked an error: nobody rethrows it. */
+	if (!was_pending && mc_error_pending())
+		mc_discard_parked_error();
 }
 
+/*
+ * The user whose instance (and user mapping) the scan uses: decided now,
+ * not when planning, as PostgreSQL checks permissions.  A cached plan (a
+ * prepared statement, a PL/pgSQL query) run after SET ROLE used the
+ * planning user's mapping, i.e. another role's credentials.
+ */
 static Oid
 scan_userid(ForeignScanState *node)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, node->ss.ps.state);
 
-	return (Oid) intVal(list_nth(fsplan->fdw_private, 5));
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 }
 
 static PyObject *
@@ -239,7 +265,9 @@ mcIterateForeignScan(ForeignScanState *node)
 	ExecClearTuple(slot);
 	if (st->iter == NULL)
 		start_execute(st, node);
+	st->in_next = true;
 	row = PyIter_Next(st->iter);
+	st->in_next = false;
 	if (row == NULL)
 	{
 		if (PyErr_Occurred() || mc_error_pending())
@@ -247,11 +275,13 @@ mcIterateForeignScan(ForeignScanState *node)
 		return slot;
 	}
 	mc_check_python(row);
+	/* Held by the state so that a conversion ERROR does not leak it. */
+	st->row = row;
 	MemoryContextReset(st->rowcxt);
 	old = MemoryContextSwitchTo(st->rowcxt);
 	mc_row_reader_fill(st->reader, row, slot->tts_values, slot->tts_isnull);
 	MemoryContextSwitchTo(old);
-	Py_DECREF(row);
+	Py_CLEAR(st->row);
 	return ExecStoreVirtualTuple(slot);
 }
 

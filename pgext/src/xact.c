@@ -29,6 +29,8 @@ call_nothrow(PyObject *instance, const char *method, PyObject *res)
 		return;
 	}
 	Py_XDECREF(res);
+	/* Nothing will rethrow it: the hook's failure is only reported. */
+	mc_discard_parked_error();
 	{
 		char	   *msg = "unknown error";
 		PyObject   *type,
@@ -37,7 +39,7 @@ call_nothrow(PyObject *instance, const char *method, PyObject *res)
 
 		PyErr_Fetch(&type, &value, &tb);
 		if (value)
-			msg = mc_pystr(value);
+			msg = mc_pystr_ascii(value);	/* no encoding conversion here */
 		Py_XDECREF(type);
 		Py_XDECREF(value);
 		Py_XDECREF(tb);
@@ -59,14 +61,18 @@ run_hook(MCInstance *entry, void *arg)
 		res = PyObject_CallMethod(entry->instance, call->method, "i", call->level);
 	else
 		res = PyObject_CallMethod(entry->instance, call->method, NULL);
-	entry->xact_depth = call->new_depth >= 0 ? call->new_depth : call->level - 1;
 	if (call->may_throw)
 	{
+		/*
+		 * On failure the depth stays: the (sub)transaction is then aborted
+		 * and this instance gets its (sub_)rollback, as after pre_commit.
+		 */
 		mc_check_python(res);
 		Py_DECREF(res);
 	}
 	else
 		call_nothrow(entry->instance, call->method, res);
+	entry->xact_depth = call->new_depth >= 0 ? call->new_depth : call->level - 1;
 }
 
 static void
@@ -80,10 +86,35 @@ run_hooks(const char *method, int level, bool may_throw, int new_depth)
 }
 
 static void
+note_participant(MCInstance *entry, void *arg)
+{
+	if (entry->xact_depth > 0)
+		*(bool *) arg = true;
+}
+
+static void
 xact_callback(XactEvent event, void *arg)
 {
+	bool		participated = false;
+
 	switch (event)
 	{
+		case XACT_EVENT_PRE_PREPARE:
+
+			/*
+			 * The wrappers' hooks have no two-phase protocol: after PREPARE
+			 * this backend never learns the outcome (COMMIT/ROLLBACK PREPARED
+			 * may run anywhere), and the hooks would instead fire for the
+			 * next, unrelated transaction.  Refuse, as postgres_fdw does; the
+			 * abort that follows calls rollback().
+			 */
+			if (Py_IsInitialized())
+				mc_foreach_instance(note_participant, &participated);
+			if (participated)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that has used multicorn foreign tables")));
+			break;
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 			/* keep depth: commit() still has to run */
@@ -92,10 +123,17 @@ xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			run_hooks("commit", 0, false, 0);
+			/* An error parked in this transaction must not outlive it. */
+			mc_discard_parked_error();
+			if (Py_IsInitialized())
+				mc_instance_release_retired();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			run_hooks("rollback", 0, false, 0);
+			mc_discard_parked_error();
+			if (Py_IsInitialized())
+				mc_instance_release_retired();
 			break;
 		default:
 			break;

@@ -67,10 +67,11 @@ class Qual(object):
         return ANY if self.operator[1] else ALL
 
     def __repr__(self):
+        # The same text as multicorn2's (wrappers log it and show it in EXPLAIN).
         if self.is_list_operator:
             kind = "ANY" if self.operator[1] else "ALL"
-            return "%s %s %s(%r)" % (self.field_name, self.operator[0], kind, self.value)
-        return "%s %s %r" % (self.field_name, self.operator, self.value)
+            return "%s %s %s(%s)" % (self.field_name, self.operator[0], kind, self.value)
+        return "%s %s %s" % (self.field_name, self.operator, self.value)
 
     def __eq__(self, other):
         return (isinstance(other, Qual) and self.field_name == other.field_name
@@ -279,3 +280,7 @@ def _json_default(value):
     if isinstance(value, _decimal.Decimal):
         return float(value)
     raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+#: multicorn2's public name for _get_class (some wrappers dispatch with it).
+get_class = _get_class
