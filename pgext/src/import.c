@@ -17,21 +17,10 @@ static PyObject *
 defelems_to_dict(List *options)
 {
 	PyObject   *dict = PyDict_New();
-	ListCell   *lc;
 
 	if (dict == NULL)
 		mc_raise_python_error();
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst_node(DefElem, lc);
-		PyObject   *v = mc_py_string(defGetString(def));
-		PyObject   *k = mc_py_string(def->defname);
-
-		if (v == NULL || k == NULL || PyDict_SetItem(dict, k, v) < 0)
-			mc_raise_python_error();
-		Py_DECREF(v);
-		Py_DECREF(k);
-	}
+	mc_add_options(dict, options);
 	return dict;
 }
 

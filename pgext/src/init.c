@@ -327,7 +327,6 @@ call_wrapper_validator(const char *wrapper, const char *level, List *options)
 	PyObject   *cls,
 			   *dict,
 			   *res;
-	ListCell   *lc;
 
 	mc_ensure_python();
 	cls = PyObject_CallFunction(mc_attr("_get_class"), "N", mc_py_string(wrapper));
@@ -355,17 +354,9 @@ call_wrapper_validator(const char *wrapper, const char *level, List *options)
 		return;
 	}
 	dict = PyDict_New();
-	foreach(lc, options)
-	{
-		DefElem    *def = lfirst_node(DefElem, lc);
-		PyObject   *v = mc_py_string(defGetString(def));
-		PyObject   *k = mc_py_string(def->defname);
-
-		if (v == NULL || k == NULL || PyDict_SetItem(dict, k, v) < 0)
-			mc_raise_python_error();
-		Py_DECREF(v);
-		Py_DECREF(k);
-	}
+	if (dict == NULL)
+		mc_raise_python_error();
+	mc_add_options(dict, options);
 	res = PyObject_CallMethod(cls, "validate_options", "sO", level, dict);
 	Py_DECREF(cls);
 	Py_DECREF(dict);

@@ -110,8 +110,8 @@ mc_instance_release_retired(void)
 }
 
 /* Put every DefElem of a list into dict (later lists override earlier). */
-static void
-add_options(PyObject *dict, List *options)
+void
+mc_add_options(PyObject *dict, List *options)
 {
 	ListCell   *lc;
 
@@ -165,9 +165,9 @@ mc_options_dict(Oid relid, Oid userid, Oid *serverid_out)
 
 	if (dict == NULL)
 		mc_raise_python_error();
-	add_options(dict, table->options);
-	add_options(dict, server->options);
-	add_options(dict, mc_user_mapping_options(userid, table->serverid));
+	mc_add_options(dict, table->options);
+	mc_add_options(dict, server->options);
+	mc_add_options(dict, mc_user_mapping_options(userid, table->serverid));
 	if (serverid_out)
 		*serverid_out = table->serverid;
 	return dict;
@@ -204,7 +204,7 @@ column_options_dict(Oid relid, AttrNumber attnum)
 
 	if (dict == NULL)
 		mc_raise_python_error();
-	add_options(dict, GetForeignColumnOptions(relid, attnum));
+	mc_add_options(dict, GetForeignColumnOptions(relid, attnum));
 	return dict;
 }
 

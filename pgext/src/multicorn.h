@@ -92,6 +92,7 @@ typedef struct MCInstance
 
 extern MCInstance *mc_get_instance(Oid relid, Oid userid);
 extern MCTableInfo *mc_table_info(Relation rel);
+extern void mc_add_options(PyObject *dict, List *options);
 extern List *mc_user_mapping_options(Oid userid, Oid serverid);
 extern PyObject *mc_options_dict(Oid relid, Oid userid, Oid *serverid_out);
 extern char *mc_class_name(PyObject *instance);
