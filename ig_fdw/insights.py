@@ -104,23 +104,68 @@ def media_insight_rows(plan, ctx):
     table = plan.table
     spec = table.source.insights
     wanted = [table.column(c).source_path for c in _metric_columns(table, plan.columns)]
-    for chunk in chunked(_media_targets(plan, ctx), 50):
+    if plan.parents is not None and wanted and _same_on_every_surface(spec, wanted, ctx.version):
+        yield from _media_rows_in_one_call(plan, ctx, wanted)
+        return
+    targets = _targets_by_ids(plan, ctx, plan.parents) if plan.parents is not None else _fan_out_targets(plan, ctx)
+    for chunk in chunked(targets, 50):
         yield from _media_chunk(plan, ctx, chunk, wanted)
 
 
-def _media_targets(plan, ctx):
-    """(media id, media_type, media_product_type, context) for the media in scope."""
+def _surfaces(spec):
+    """The surfaces a media insights table covers (the media edge: feed and reels)."""
+    if spec.product_types:
+        return {surface_of(None, p) for p in spec.product_types}
+    return {FEED, REELS}
+
+
+def _same_on_every_surface(spec, wanted, version):
+    """True when the metrics to ask do not depend on each media's type."""
+    surfaces = _surfaces(spec)
+    valid = [set(metrics_for(wanted, s, version)) for s in surfaces]
+    return all(v == valid[0] for v in valid)
+
+
+def _media_rows_in_one_call(plan, ctx, wanted):
+    """Known ids whose metrics do not depend on the media type: the type and
+    the insights come in one ?ids= call per 50 media (field expansion).  An
+    id the expansion fails for is asked again the two-step way."""
     spec = plan.table.source.insights
-    if plan.parents is not None:
-        fields = ["id", "media_type", "media_product_type", "owner{id}"]
-        for mid, obj in zip(plan.parents, ctx.client.get_many(plan.parents, fields=fields)):
-            if isinstance(obj, NotFound):
-                continue
-            if isinstance(obj, Exception):
-                raise obj
-            if _in_scope(spec, obj):
-                yield mid, obj, {"business_account_id": (obj.get("owner") or {}).get("id")}
-        return
+    ask = metrics_for(wanted, next(iter(_surfaces(spec))), ctx.version)
+    fields = ["id", "media_type", "media_product_type", "owner{id}"]
+    if ask:
+        fields.append("insights.metric(%s)" % ",".join(ask))
+    retry = []
+    for mid, obj in zip(plan.parents, ctx.client.get_many(plan.parents, fields=fields)):
+        if isinstance(obj, NotFound):
+            continue
+        if isinstance(obj, Exception):
+            retry.append(mid)
+            continue
+        if _in_scope(spec, obj):
+            values = {r["metric"]: r["value_json"] for r in flatten(obj.get("insights"), mid)}
+            yield _media_row(plan, mid, obj, {"business_account_id": (obj.get("owner") or {}).get("id")}, values)
+    if retry:
+        for chunk in chunked(_targets_by_ids(plan, ctx, retry), 50):
+            yield from _media_chunk(plan, ctx, chunk, wanted)
+
+
+def _targets_by_ids(plan, ctx, ids):
+    """(media id, object, context) for the given media ids that are in scope."""
+    spec = plan.table.source.insights
+    fields = ["id", "media_type", "media_product_type", "owner{id}"]
+    for mid, obj in zip(ids, ctx.client.get_many(ids, fields=fields)):
+        if isinstance(obj, NotFound):
+            continue
+        if isinstance(obj, Exception):
+            raise obj
+        if _in_scope(spec, obj):
+            yield mid, obj, {"business_account_id": (obj.get("owner") or {}).get("id")}
+
+
+def _fan_out_targets(plan, ctx):
+    """Every media of the accounts (the table's fan_out edge) that is in scope."""
+    spec = plan.table.source.insights
     media = ctx.lookup(plan.table.source.fan_out or "media")
     for acct in ctx.accounts(plan.accounts):
         path = "%s/%s" % (acct, media.source.edge)
@@ -190,12 +235,17 @@ def _media_chunk(plan, ctx, chunk, wanted):
         elif res is not None:
             for long_row in flatten(res, mid):
                 values[long_row["metric"]] = long_row["value_json"]
-        context = dict(context)
-        context["media_id"] = mid
-        context["media_type"] = obj.get("media_type")
-        context["media_product_type"] = obj.get("media_product_type")
-        row_obj = {name: values.get(table.column(name).source_path) for name in _metric_columns(table, plan.columns)}
-        yield build_row(table, plan.columns, row_obj, context)
+        yield _media_row(plan, mid, obj, context, values)
+
+
+def _media_row(plan, mid, obj, context, values):
+    table = plan.table
+    context = dict(context)
+    context["media_id"] = mid
+    context["media_type"] = obj.get("media_type")
+    context["media_product_type"] = obj.get("media_product_type")
+    row_obj = {name: values.get(table.column(name).source_path) for name in _metric_columns(table, plan.columns)}
+    return build_row(table, plan.columns, row_obj, context)
 
 
 # ----------------------------------------------------------------- account

@@ -267,3 +267,24 @@ def test_response_cache_and_clear_cache(conn, sandbox):
     assert conn.execute("SELECT cleared FROM ig.clear_cache").fetchone()[0] >= 2
     conn.execute("SELECT username FROM ig.instagram_business_profile").fetchall()
     assert calls(sandbox) == 3
+
+
+def test_type_independent_metrics_come_with_the_media_in_one_call(ig):
+    ids = media_ids(ig, 5, "WHERE media_product_type IN ('FEED', 'REELS')")
+    ig.sandbox.reset_stats()
+    rows = ig.execute("SELECT media_id, reach, likes FROM ig.media_insights WHERE media_id = ANY(%s)",
+                      (ids,)).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(ids) and all(r[1] is not None for r in rows)
+    assert calls(ig.sandbox) == 1
+
+
+def test_old_media_in_the_one_call_path_gives_null_and_notice(ig):
+    old = [r[0] for r in ig.execute("SELECT id FROM ig.media WHERE media_product_type = 'FEED' "
+                                    "ORDER BY timestamp LIMIT 2")]
+    recent = media_ids(ig, 1, "WHERE media_product_type = 'FEED'")
+    ig.notices.take()
+    rows = dict(ig.execute("SELECT media_id, reach FROM ig.media_insights WHERE media_id = ANY(%s)",
+                           (old + recent,)).fetchall())
+    assert rows[recent[0]] is not None
+    assert all(rows[i] is None for i in old)
+    assert any("insights unavailable" in m for m in ig.notices.take())
