@@ -64,3 +64,19 @@ def c(sb):
 @pytest.fixture
 def main1(sb):
     return sb.accounts[0]
+
+
+def first_media(c, acct, pred, fields="id,media_type,media_product_type,timestamp,comments_count,is_comment_enabled"):
+    """The first media of the account (newest first) matching pred, or None."""
+    after = None
+    while True:
+        params = {"limit": 100, "fields": fields}
+        if after:
+            params["after"] = after
+        page = c.ok("/%s/media" % acct, **params)
+        for m in page["data"]:
+            if pred(m):
+                return m
+        if "next" not in page["paging"]:
+            return None
+        after = page["paging"]["cursors"]["after"]

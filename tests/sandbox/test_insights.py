@@ -2,30 +2,17 @@
 
 import requests
 
-
-def first_of(c, acct, pred, fields="id,media_type,media_product_type,timestamp"):
-    after = None
-    while True:
-        params = {"limit": 100, "fields": fields}
-        if after:
-            params["after"] = after
-        page = c.ok("/%s/media" % acct, **params)
-        for m in page["data"]:
-            if pred(m):
-                return m
-        if "next" not in page["paging"]:
-            return None
-        after = page["paging"]["cursors"]["after"]
+from tests.sandbox.conftest import first_media
 
 
 def test_media_insights_shape_and_sets(c, main1):
-    img = first_of(c, main1, lambda m: m["media_type"] == "IMAGE")
+    img = first_media(c, main1, lambda m: m["media_type"] == "IMAGE")
     d = c.ok("/%s/insights" % img["id"], metric="reach,likes,comments,saved,shares,views,total_interactions")["data"]
     assert [x["name"] for x in d] == ["reach", "likes", "comments", "saved", "shares", "views", "total_interactions"]
     for x in d:
         assert x["period"] == "lifetime" and isinstance(x["values"][0]["value"], int)
         assert x["id"] == "%s/insights/%s/lifetime" % (img["id"], x["name"]) and x["title"]
-    reel = first_of(c, main1, lambda m: m["media_product_type"] == "REELS")
+    reel = first_media(c, main1, lambda m: m["media_product_type"] == "REELS")
     c.ok("/%s/insights" % reel["id"], metric="ig_reels_avg_watch_time,ig_reels_video_view_total_time,reach")
     e = c.err(c.get("/%s/insights" % img["id"], metric="ig_reels_avg_watch_time"), 100)
     assert e["message"].startswith("(#100) metric[0] must be one of the following values:")
@@ -34,15 +21,15 @@ def test_media_insights_shape_and_sets(c, main1):
 
 
 def test_deprecated_metrics_by_version(c, sb, main1):
-    img = first_of(c, main1, lambda m: m["media_type"] == "IMAGE")
+    img = first_media(c, main1, lambda m: m["media_type"] == "IMAGE")
     e = c.err(c.get("/%s/insights" % img["id"], metric="impressions"), 100)
     assert "v22.0" in e["message"]
-    new = first_of(c, main1, lambda m: m["media_type"] == "IMAGE")
+    new = first_media(c, main1, lambda m: m["media_type"] == "IMAGE")
     r = requests.get("%s/v21.0/%s/insights" % (sb.url, new["id"]), params={"metric": "impressions",
                                                                           "access_token": c.token})
     # on v21 impressions exist, but only for media created before 2024-07-01 (all seeded media are newer)
     assert r.status_code == 400 and "July 1, 2024" in r.json()["error"]["message"]
-    reel = first_of(c, main1, lambda m: m["media_product_type"] == "REELS")
+    reel = first_media(c, main1, lambda m: m["media_product_type"] == "REELS")
     c.err(c.get("/%s/insights" % reel["id"], metric="plays"), 100)
     r = requests.get("%s/v21.0/%s/insights" % (sb.url, reel["id"]), params={"metric": "plays", "access_token": c.token})
     assert r.status_code == 200 and r.json()["data"][0]["name"] == "plays"

@@ -1,21 +1,10 @@
 """Comments, replies, hide/unhide, deletes, comment_enabled, the write log."""
 
-
-def media_with(c, acct, pred, fields="id,comments_count,is_comment_enabled,media_product_type"):
-    after = None
-    while True:
-        params = {"limit": 100, "fields": fields}
-        if after:
-            params["after"] = after
-        page = c.ok("/%s/media" % acct, **params)
-        for m in page["data"]:
-            if pred(m):
-                return m
-        after = page["paging"]["cursors"]["after"]
+from tests.sandbox.conftest import first_media
 
 
 def test_create_comment_and_read_back(c, sb, main1):
-    m = media_with(c, main1, lambda m: m["is_comment_enabled"] and m["comments_count"] > 0)
+    m = first_media(c, main1, lambda m: m["is_comment_enabled"] and m["comments_count"] > 0)
     r = c.post("/%s/comments" % m["id"], message="Thank you so much ☕ #coffee")
     assert r.status_code == 200 and set(r.json()) == {"id"}
     cid = r.json()["id"]
@@ -32,7 +21,7 @@ def test_create_comment_and_read_back(c, sb, main1):
 
 
 def test_comment_rules(c, main1):
-    m = media_with(c, main1, lambda m: m["is_comment_enabled"])
+    m = first_media(c, main1, lambda m: m["is_comment_enabled"])
     for bad in ("x" * 301, "#a #b #c #d #e", "see https://a.example/x and https://b.example/y",
                 "THIS IS ALL CAPS", ""):
         e = c.err(c.post("/%s/comments" % m["id"], message=bad), 100)
@@ -40,12 +29,12 @@ def test_comment_rules(c, main1):
     assert c.post("/%s/comments" % m["id"], message="x" * 300).status_code == 200
     assert c.post("/%s/comments" % m["id"], message="#a #b #c #d ok").status_code == 200
     assert c.post("/%s/comments" % m["id"], message="OK thanks").status_code == 200
-    disabled = media_with(c, main1, lambda m: not m["is_comment_enabled"])
+    disabled = first_media(c, main1, lambda m: not m["is_comment_enabled"])
     c.err(c.post("/%s/comments" % disabled["id"], message="hello"), 100)
 
 
 def test_replies_rules(c, sb, main1):
-    m = media_with(c, main1, lambda m: m["is_comment_enabled"] and m["comments_count"] > 3)
+    m = first_media(c, main1, lambda m: m["is_comment_enabled"] and m["comments_count"] > 3)
     top = c.ok("/%s/comments" % m["id"], fields="id,hidden,username")["data"]
     own = sb.info()["accounts"][0]["username"]
     target = next(t for t in top if not t["hidden"] and t["username"] != own)
@@ -69,7 +58,7 @@ def test_replies_rules(c, sb, main1):
 
 
 def test_delete_comment_and_media(c, sb, main1):
-    m = media_with(c, main1, lambda m: m["is_comment_enabled"] and m["comments_count"] > 0)
+    m = first_media(c, main1, lambda m: m["is_comment_enabled"] and m["comments_count"] > 0)
     cid = c.post("/%s/comments" % m["id"], message="temporary").json()["id"]
     assert c.delete("/" + cid).json() == {"success": True}
     c.err(c.get("/" + cid), 100, 33)
@@ -84,7 +73,7 @@ def test_delete_comment_and_media(c, sb, main1):
 
 
 def test_comment_enabled_toggle(c, sb, main1):
-    m = media_with(c, main1, lambda m: m["is_comment_enabled"] and m["media_product_type"] == "FEED")
+    m = first_media(c, main1, lambda m: m["is_comment_enabled"] and m["media_product_type"] == "FEED")
     assert c.post("/" + m["id"], comment_enabled="false").json() == {"success": True}
     assert c.ok("/" + m["id"], fields="is_comment_enabled")["is_comment_enabled"] is False
     c.err(c.post("/%s/comments" % m["id"], message="closed?"), 100)
@@ -96,7 +85,7 @@ def test_comment_enabled_toggle(c, sb, main1):
 
 def test_missing_scope_is_code_10(c, sb, main1):
     tok = sb.mint_token("user_long")
-    m = media_with(c, main1, lambda m: m["is_comment_enabled"])
+    m = first_media(c, main1, lambda m: m["is_comment_enabled"])
     import requests
     r = requests.post("%s/v22.0/%s/comments" % (sb.url, m["id"]), data={"message": "hi", "access_token": tok})
     assert r.status_code == 200
