@@ -11,7 +11,7 @@ import hashlib
 import os
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
-from multicorn.utils import WARNING, log_to_postgres
+from multicorn.utils import log_to_postgres
 
 from ig_fdw import catalog, executor, planner
 from ig_fdw.graph.redact import register_secret
@@ -269,7 +269,7 @@ def table_definition(table):
 
 def describe_plan(plan):
     """EXPLAIN lines: endpoint, fields, pushed filters, expected calls."""
-    t, src = plan.table, plan.table.source
+    src = plan.table.source
     lines = []
     if plan.empty:
         return ["Graph: no request (the filters cannot match)"]

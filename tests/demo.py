@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.parse
 
 from tests.pg import PG_BIN, ROOT, Cluster, _as_postgres, free_port

@@ -11,10 +11,8 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import sysconfig
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")

@@ -10,6 +10,9 @@ from collections import OrderedDict
 from ig_fdw.catalog.model import Column, InsightsSpec, KeyQual, Source, Table, EQ, IN, RANGE  # noqa: F401
 from ig_fdw.catalog import tables as _tables
 
+__all__ = ["TABLES", "get", "names", "Column", "InsightsSpec", "KeyQual", "Source", "Table", "EQ", "IN",
+           "RANGE"]
+
 TABLES = OrderedDict((t.name, t) for t in _tables.ALL)
 
 

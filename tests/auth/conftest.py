@@ -1,7 +1,6 @@
 """Fixtures of the OAuth tests: a sandbox over real HTTP, options pointing at it,
 and a collector of every text the tests see, checked for secrets."""
 
-import os
 
 import pytest
 

@@ -1,6 +1,5 @@
 """ig-fdw OAuth subcommands: status, accounts, refresh, exit codes, precedence, no secret printed."""
 
-import os
 
 import pytest
 import requests

@@ -4,7 +4,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -148,8 +147,8 @@ def test_headless_option1_exchange_and_verifier_bootstrap(sb, make_opts, tmp_pat
     os.unlink(o2.settings_path())
     with pytest.raises(NeedsAuthorization) as ei:
         TokenProvider(o2, clock=sb.now).token()
-    text = err_text(ei.value)
     assert "get_oauth_access_token" in ei.value.hint
+    assert o2.oauth_verifier not in err_text(ei.value)
 
 
 # ------------------------------------------------------------------ headless option 1 via the CLI

@@ -3,7 +3,6 @@ table option `case` (see CASES), to exercise Python -> PostgreSQL conversion."""
 
 import datetime
 import decimal
-import json
 
 from multicorn import ForeignDataWrapper
 

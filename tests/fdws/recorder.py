@@ -15,7 +15,7 @@ import datetime
 import json
 
 from multicorn import ForeignDataWrapper, TableDefinition, ColumnDefinition
-from multicorn.utils import log_to_postgres, WARNING
+from multicorn.utils import log_to_postgres
 
 
 def describe(value):

@@ -1,6 +1,5 @@
 """Options merging, instance caching, IMPORT FOREIGN SCHEMA."""
 
-import pytest
 
 from tests.runtime.helpers import RECORDER, make_server, make_table
 
