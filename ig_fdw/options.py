@@ -89,13 +89,14 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
        doc="Redirect URI registered in the app (must match exactly)."),
     _p("Scope", "scope", "str",
        doc="Comma-separated permissions to request. Default depends on Login."),
-    _p("OAuthSettingsLocation", "oauth_settings_location", "path",
+    _p("OAuthSettingsLocation", "oauth_settings_location", "path", levels=(S,),
        doc="Settings file (or a directory, to hold OAuthSettings.txt). Default: the per-server directory "
-           "(see below)."),
+           "(see below). SERVER only: it names files the server's OS user writes."),
     _p("OAuthSettingsKey", "oauth_settings_key", "str", secret=True, levels=(U,),
        doc="Explicit key (passphrase) of the settings file instead of OAuthClientSecret. USER MAPPING only."),
-    _p("OAuthSettingsKeyFile", "oauth_settings_key_file", "path",
-       doc="File whose content is the key of the settings file (takes precedence over OAuthClientSecret)."),
+    _p("OAuthSettingsKeyFile", "oauth_settings_key_file", "path", levels=(S,),
+       doc="File whose content is the key of the settings file (takes precedence over OAuthClientSecret). "
+           "SERVER only: it names a file the server's OS user reads."),
     _p("Version", "version", "version", DEFAULT_VERSION,
        doc="Graph API version."),
     _p("AuthenticateAsPage", "authenticate_as_page", "str",

@@ -203,6 +203,9 @@ def test_options_are_validated_at_create_time(conn, sandbox):
     with pytest.raises(psycopg.Error) as info:
         conn.execute("CREATE USER MAPPING FOR PUBLIC SERVER instagram OPTIONS (InitiateOAuth 'SOMETIMES')")
     assert "InitiateOAuth" in str(info.value) or "initiateoauth" in str(info.value)
+    with pytest.raises(psycopg.Error) as info:   # a user may not choose where the server writes files
+        conn.execute("CREATE USER MAPPING FOR PUBLIC SERVER instagram OPTIONS (OAuthSettingsLocation '/tmp/x')")
+    assert "SERVER" in str(info.value) + str(info.value.diag.message_hint)
     with pytest.raises(psycopg.Error) as info:
         conn.execute("CREATE FOREIGN TABLE x (id text) SERVER instagram OPTIONS (table 'nope')")
     assert "not an ig_fdw table" in str(info.value)
