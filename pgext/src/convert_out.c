@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgtime.h"
@@ -24,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -60,8 +62,6 @@ struct MCConverter
 };
 
 static PyObject *decimal_cls = NULL;
-static PyObject *json_dumps = NULL;
-static PyObject *json_default = NULL;
 
 void		mc_convert_out_init(void);
 
@@ -78,13 +78,7 @@ mc_convert_out_init(void)
 		mc_raise_python_error();
 	decimal_cls = PyObject_GetAttrString(mod, "Decimal");
 	Py_DECREF(mod);
-	mod = PyImport_ImportModule("json");
-	if (mod == NULL || decimal_cls == NULL)
-		mc_raise_python_error();
-	json_dumps = PyObject_GetAttrString(mod, "dumps");
-	Py_DECREF(mod);
-	json_default = PyObject_GetAttrString(mc_multicorn_module(), "_json_default");
-	if (json_dumps == NULL || json_default == NULL)
+	if (decimal_cls == NULL)
 		mc_raise_python_error();
 }
 
@@ -447,37 +441,94 @@ timestamp_of(const Target *t, PyObject *value, bool with_tz)
 static Datum array_datum(const Target *t, PyObject *value);
 static Datum jsonb_datum(const Target *t, PyObject *value);
 
+static void jsonb_key(const Target *t, PyObject *top, PyObject *key, JsonbValue *jv);
+static void jsonb_scalar(const Target *t, PyObject *top, PyObject *value, JsonbValue *jv);
+static bool is_seq(PyObject *o);
+
+static void
+json_write_string(StringInfo buf, const JsonbValue *jv)
+{
+	escape_json(buf, pnstrdup(jv->val.string.val, jv->val.string.len));
+}
+
+/*
+ * JSON text for a json column, written directly: key order as in the dict,
+ * numbers exact (a Decimal keeps its digits), the same scalar rules as
+ * jsonb (dates as ISO 8601, NaN and infinity refused).
+ */
+static void
+json_write(StringInfo buf, const Target *t, PyObject *top, PyObject *value)
+{
+	JsonbValue	jv;
+
+	check_stack_depth();
+	if (PyDict_Check(value))
+	{
+		Py_ssize_t	pos = 0;
+		PyObject   *k,
+				   *v;
+		bool		first = true;
+
+		appendStringInfoChar(buf, '{');
+		while (PyDict_Next(value, &pos, &k, &v))
+		{
+			if (!first)
+				appendStringInfoString(buf, ", ");
+			first = false;
+			jsonb_key(t, top, k, &jv);
+			json_write_string(buf, &jv);
+			appendStringInfoString(buf, ": ");
+			json_write(buf, t, top, v);
+		}
+		appendStringInfoChar(buf, '}');
+	}
+	else if (is_seq(value))
+	{
+		Py_ssize_t	i,
+					n = PySequence_Fast_GET_SIZE(value);
+		PyObject  **items = PySequence_Fast_ITEMS(value);
+
+		appendStringInfoChar(buf, '[');
+		for (i = 0; i < n; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			json_write(buf, t, top, items[i]);
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	else
+	{
+		jsonb_scalar(t, top, value, &jv);
+		switch (jv.type)
+		{
+			case jbvNull:
+				appendStringInfoString(buf, "null");
+				break;
+			case jbvBool:
+				appendStringInfoString(buf, jv.val.boolean ? "true" : "false");
+				break;
+			case jbvString:
+				json_write_string(buf, &jv);
+				break;
+			case jbvNumeric:
+				appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out,
+																			NumericGetDatum(jv.val.numeric))));
+				break;
+			default:
+				conversion_error(t, top, "unexpected JSON value");
+		}
+	}
+}
+
 static Datum
 json_datum(const Target *t, PyObject *value)
 {
-	PyObject   *args = PyTuple_Pack(1, value);
-	PyObject   *kwargs = Py_BuildValue("{s:O,s:O,s:O}", "ensure_ascii", Py_False,
-									   "allow_nan", Py_False, "default", json_default);
-	PyObject   *text = NULL;
-	Datum		d;
+	StringInfoData buf;
 
-	if (args && kwargs)
-		text = PyObject_Call(json_dumps, args, kwargs);
-	Py_XDECREF(args);
-	Py_XDECREF(kwargs);
-	if (text == NULL)
-	{
-		char	   *why = NULL;
-		PyObject   *type,
-				   *val,
-				   *tb;
-
-		PyErr_Fetch(&type, &val, &tb);
-		if (val)
-			why = mc_pystr(val);
-		Py_XDECREF(type);
-		Py_XDECREF(val);
-		Py_XDECREF(tb);
-		conversion_error(t, value, why ? why : "not JSON serializable");
-	}
-	d = text_datum(t, text);
-	Py_DECREF(text);
-	return d;
+	initStringInfo(&buf);
+	json_write(&buf, t, value, value);
+	return PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
 }
 
 Datum
@@ -562,7 +613,9 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 			break;
 		case K_JSON:
 			if (PyDict_Check(value) || PyList_Check(value) || PyTuple_Check(value) ||
-				PyBool_Check(value) || PyFloat_Check(value) || PyLong_Check(value))
+				PyBool_Check(value) || PyFloat_Check(value) || PyLong_Check(value) ||
+				PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls) ||
+				PyDate_Check(value) || PyTime_Check(value))
 				return json_datum(&t, value);
 			break;
 		case K_BYTEA:

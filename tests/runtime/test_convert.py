@@ -65,6 +65,14 @@ def test_json_and_jsonb_from_dicts_and_lists(conv):
     assert row[7] == "1.10"
 
 
+def test_json_text_keeps_key_order_and_exact_numbers(conv):
+    row = one(conv, "j json, jd json, jt json", "json_exact", select="j::text, jd::text, jt::text")
+    assert row[0] == '{"z": 1.10, "a": ["2024-01-02", null, true], "s": "quote \\" and \\\\ and \\n"}'
+    assert json.loads(row[0])["s"] == 'quote " and \\ and \n'
+    assert row[1] == "3.14159265358979323846"
+    assert row[2] == '"2024-05-06"'
+
+
 def test_jsonb_keys_sorted_and_deduplicated_later_wins(conv):
     row = one(conv, "jb jsonb", "jsonb_keys", select="jb::text")
     assert row == ('{"1": "str", "a": 2, "bb": 1, "nested": {"y": {}, "z": []}}',)

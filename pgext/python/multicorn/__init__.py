@@ -13,8 +13,6 @@ Extensions over upstream (feature-detect them with getattr):
   * Qual values are typed (int, Decimal, bool, datetime, date, str, list).
 """
 
-import datetime as _datetime
-import decimal as _decimal
 import importlib
 from collections import namedtuple
 
@@ -271,15 +269,6 @@ def _get_class(path):
     if not module_name:
         raise ValueError("wrapper %r must be a dotted path 'package.Class'" % path)
     return getattr(importlib.import_module(module_name), class_name)
-
-
-def _json_default(value):
-    """json.dumps fallback for json columns: dates as ISO 8601, Decimal as number."""
-    if isinstance(value, (_datetime.date, _datetime.time)):
-        return value.isoformat()
-    if isinstance(value, _decimal.Decimal):
-        return float(value)
-    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
 
 
 #: multicorn2's public name for _get_class (some wrappers dispatch with it).
