@@ -14,6 +14,7 @@ AccountChoiceError     22023     BusinessAccountId needed (lists the accounts)
 =====================  ========  ==============================================
 """
 
+from ig_fdw.graph.errors import rebuild_exception
 from ig_fdw.graph.redact import redact
 
 
@@ -38,14 +39,7 @@ class AuthError(Exception):
         return redact("%s(%r, sqlstate=%r)" % (type(self).__name__, self.message, self.sqlstate))
 
     def __reduce__(self):
-        return (_rebuild, (type(self), self.__dict__.copy()))
-
-
-def _rebuild(cls, state):
-    obj = cls.__new__(cls)
-    obj.__dict__.update(state)
-    Exception.__init__(obj, state.get("message", ""))
-    return obj
+        return (rebuild_exception, (type(self), self.__dict__.copy()))
 
 
 class NeedsAuthorization(AuthError):

@@ -84,10 +84,12 @@ class GraphError(Exception):
             type(self).__name__, self.message, self.code, self.subcode, self.http_status))
 
     def __reduce__(self):  # picklable without leaking or losing attributes
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        return (rebuild_exception, (type(self), self.__dict__.copy()))
 
 
-def _rebuild(cls, state):
+def rebuild_exception(cls, state):
+    """Unpickle an exception whose attributes live in __dict__ (used by the
+    auth layer's errors too)."""
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
     Exception.__init__(obj, state.get("message", ""))

@@ -247,12 +247,7 @@ class OAuth:
             raise GraphError("Unsupported grant_type", 100, type="IGApiException")  # [U]
         if not self._ig_secret_ok(params.get("client_secret")):
             raise GraphError("Error validating client secret.", 1, type="IGApiException")
-        t = self.app.tokens.lookup(params.get("access_token") or "")
-        if t is None or not t.kind.startswith("ig_"):
-            raise GraphError("Invalid OAuth access token - Cannot parse access token", 190, subcode=467,
-                             type="IGApiException")
-        if t.expired(now):
-            raise expired_error(t, now, "IGApiException")
+        t = self._live_ig_token(params, now)
         if t.kind != "ig_short":
             # [U] only short-lived tokens can be exchanged; long-lived ones are refreshed
             raise GraphError("(#100) Only short-lived access tokens can be exchanged. Use "
@@ -260,16 +255,21 @@ class OAuth:
         nt = self.app.tokens.mint("ig_long", user=t.ig_id, scopes=t.scopes)
         return {"access_token": nt.value, "token_type": "bearer", "expires_in": LIFETIMES["ig_long"]}
 
-    def ig_refresh(self, params):
-        now = self.app.clock.now()
-        if params.get("grant_type") != "ig_refresh_token":
-            raise GraphError("Unsupported grant_type", 100, type="IGApiException")  # [U]
+    def _live_ig_token(self, params, now):
+        """The Instagram-Login token of the request, or the 190 error the API gives."""
         t = self.app.tokens.lookup(params.get("access_token") or "")
         if t is None or not t.kind.startswith("ig_"):
             raise GraphError("Invalid OAuth access token - Cannot parse access token", 190, subcode=467,
                              type="IGApiException")
         if t.expired(now):
             raise expired_error(t, now, "IGApiException")
+        return t
+
+    def ig_refresh(self, params):
+        now = self.app.clock.now()
+        if params.get("grant_type") != "ig_refresh_token":
+            raise GraphError("Unsupported grant_type", 100, type="IGApiException")  # [U]
+        t = self._live_ig_token(params, now)
         if t.kind != "ig_long":
             raise GraphError("(#100) Only long-lived access tokens can be refreshed", 100, type="IGApiException")  # [U]
         if now - t.issued < 86400:
