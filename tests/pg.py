@@ -42,6 +42,22 @@ def server_pythonpath():
     return os.pathsep.join([ROOT, sysconfig.get_paths()["purelib"]])
 
 
+def let_postgres_reach(path):
+    """The server runs as `postgres` and imports ig_fdw and the venv from the
+    checkout: give every directory above it the search (x) bit for others,
+    e.g. a checkout under `mktemp -d` (mode 0700).  Nothing is made listable
+    or readable that was not."""
+    path = os.path.abspath(path)
+    while True:
+        mode = os.stat(path).st_mode
+        if not mode & 0o001:
+            os.chmod(path, mode | 0o001)
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
 class Cluster(object):
     def __init__(self, settings=None):
         self.dir = tempfile.mkdtemp(prefix="igfdw-pg-")
@@ -54,6 +70,7 @@ class Cluster(object):
 
     def start(self):
         if os.geteuid() == 0:
+            let_postgres_reach(ROOT)
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
         os.chmod(self.dir, 0o700)
