@@ -44,14 +44,17 @@ def server_pythonpath():
 
 def let_postgres_reach(path):
     """The server runs as `postgres` and imports ig_fdw and the venv from the
-    checkout: give every directory above it the search (x) bit for others,
-    e.g. a checkout under `mktemp -d` (mode 0700).  Nothing is made listable
-    or readable that was not."""
+    checkout: make the checkout readable and searchable by others (Python lists
+    a sys.path directory) and give every directory above it the search bit,
+    e.g. for a clone made in `mktemp -d` (mode 0700).  Directories above are
+    not made listable."""
     path = os.path.abspath(path)
+    bits = 0o005
     while True:
         mode = os.stat(path).st_mode
-        if not mode & 0o001:
-            os.chmod(path, mode | 0o001)
+        if mode & bits != bits:
+            os.chmod(path, mode | bits)
+        bits = 0o001
         parent = os.path.dirname(path)
         if parent == path:
             return
