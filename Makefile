@@ -21,7 +21,7 @@ runtime: deps
 	$(MAKE) -C pgext install PYTHON=$(PYTHON) PG_CONFIG=$(PG_CONFIG)
 
 test: venv runtime
-	$(VPY) -m pytest tests -q -p no:cacheprovider
+	PG_CONFIG=$(PG_CONFIG) PYTHON=$(PYTHON) $(VPY) -m pytest tests -q -p no:cacheprovider
 
 demo: venv runtime
 	$(VPY) -m tests.demo start

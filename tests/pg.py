@@ -15,7 +15,24 @@ import sysconfig
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+#: The PostgreSQL tree under test: its pg_config (as for `make PG_CONFIG=...`).
+PG_CONFIG = os.environ.get("PG_CONFIG") or "pg_config"
+#: The Python the runtime embeds (as for `make PYTHON=...`).
+PYTHON = os.environ.get("PYTHON") or "/usr/bin/python3"
+
+
+def _pg_bindir():
+    """PG_BIN if set, else the bin directory of PG_CONFIG's tree."""
+    if os.environ.get("PG_BIN"):
+        return os.environ["PG_BIN"]
+    try:
+        return subprocess.run([PG_CONFIG, "--bindir"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "/usr/lib/postgresql/15/bin"
+
+
+PG_BIN = _pg_bindir()
 
 
 def _as_postgres(cmd, **kwargs):
@@ -32,8 +49,9 @@ def free_port():
 
 
 def build_runtime():
-    """make -C pgext install, once per test session."""
-    subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "pgext"), "install"],
+    """make -C pgext install into PG_CONFIG's tree for PYTHON, once per test session."""
+    subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "pgext"), "install",
+                    "PG_CONFIG=" + PG_CONFIG, "PYTHON=" + PYTHON],
                    check=True, stdout=subprocess.DEVNULL)
 
 
