@@ -5,6 +5,8 @@ procedure); the catalog entry supplies every table-specific detail.  Rows
 are produced lazily, so a LIMIT stops paging.
 """
 
+import itertools
+
 from ig_fdw.graph.batch import BatchRequest, chunked
 from ig_fdw.graph.errors import GraphError, NotFound, PermissionDenied
 from ig_fdw.rows import build_row, parse_graph_time
@@ -50,7 +52,12 @@ def execute(plan, ctx):
         "procedure": run_procedure,
         "search": run_search,
     }[plan.mode]
-    return runner(plan, ctx)
+    rows = runner(plan, ctx)
+    if plan.limit is not None:
+        # can_limit() said yes, so PostgreSQL applies neither LIMIT nor OFFSET:
+        # return exactly the rows [offset, offset + limit)
+        rows = itertools.islice(rows, plan.offset, plan.limit)
+    return rows
 
 
 def _params(plan, account=None):

@@ -117,7 +117,8 @@ class ScanPlan:
     accounts: Optional[List[str]] = None  # business_account_id filter
     params: Dict[str, str] = field(default_factory=dict)
     echo: Dict[str, object] = field(default_factory=dict)   # control column -> the filter's own value
-    limit: Optional[int] = None
+    limit: Optional[int] = None         # rows to fetch: LIMIT + OFFSET
+    offset: int = 0                     # rows to skip (can_limit() said yes: PostgreSQL does not)
     sort_desc: bool = False
     empty: bool = False                 # contradictory quals: nothing can match
 
@@ -173,6 +174,7 @@ def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
         plan.fan_out = src.fan_out
     if limit is not None:
         plan.limit = int(limit) + int(offset or 0)
+        plan.offset = int(offset or 0)
     if sortkeys:
         plan.sort_desc = bool(sortkeys[0].is_reversed)
     return plan

@@ -16,6 +16,7 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -28,7 +29,9 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 /* PostgreSQL's utils/datetime.h and Python's datetime.h share a guard. */
@@ -439,6 +442,10 @@ timestamp_of(const Target *t, PyObject *value, bool with_tz)
 }
 
 static Datum array_datum(const Target *t, PyObject *value);
+static Datum bytes_as_text(MCConverter *c, PyObject *value, bool *isnull,
+						   const char *relname, const char *colname);
+static bool is_hstore(Oid typoid);
+static Datum hstore_datum(const Target *t, PyObject *value);
 static Datum jsonb_datum(const Target *t, PyObject *value);
 
 static void jsonb_key(const Target *t, PyObject *top, PyObject *key, JsonbValue *jv);
@@ -529,6 +536,131 @@ json_datum(const Target *t, PyObject *value)
 	initStringInfo(&buf);
 	json_write(&buf, t, value, value);
 	return PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/* ---------- bytes as text, dicts as hstore (multicorn2's conversions) ---------- */
+
+/*
+ * bytes (or bytearray) for a column that is not bytea: its content is the
+ * value's text in the database encoding, as multicorn2 reads it (str()
+ * would store the repr b'...').  Bytes not valid in that encoding are an
+ * ERROR, never stored.
+ */
+static Datum
+bytes_as_text(MCConverter *c, PyObject *value, bool *isnull,
+			  const char *relname, const char *colname)
+{
+	Target		t = {relname, colname, c};
+	char	   *s = PyBytes_Check(value) ? PyBytes_AS_STRING(value) : PyByteArray_AS_STRING(value);
+	Py_ssize_t	len = PyBytes_Check(value) ? PyBytes_GET_SIZE(value) : PyByteArray_GET_SIZE(value);
+	PyObject   *text;
+	volatile Datum result = (Datum) 0;
+
+	if (len > MaxAllocSize - 1)
+		conversion_error(&t, value, "the value is too long");
+	check_no_nul(&t, value, s, len);
+	if (!pg_verify_mbstr(GetDatabaseEncoding(), s, (int) len, true))
+		conversion_error(&t, value, psprintf("the bytes are not valid %s text",
+											 GetDatabaseEncodingName()));
+	text = mc_py_string_len(s, (int) len);
+	if (text == NULL)
+		conversion_error(&t, value, "the bytes cannot be decoded");
+	PG_TRY();
+	{
+		result = mc_python_to_datum(c, text, isnull, relname, colname);
+	}
+	PG_FINALLY();
+	{
+		Py_DECREF(text);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* Is the type (or the domain's base type) the hstore extension's type? */
+static bool
+is_hstore(Oid typoid)
+{
+	HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(getBaseType(typoid)));
+	bool		result;
+
+	if (!HeapTupleIsValid(tp))
+		return false;
+	result = ((Form_pg_type) GETSTRUCT(tp))->typtype == TYPTYPE_BASE &&
+		strcmp(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname), "hstore") == 0;
+	ReleaseSysCache(tp);
+	return result;
+}
+
+/* "text" with backslashes and double quotes escaped, as hstore reads it. */
+static void
+hstore_quote(const Target *t, PyObject *dict, StringInfo buf, PyObject *obj)
+{
+	PyObject   *str = PyUnicode_Check(obj) ? Py_NewRef(obj) : PyObject_Str(obj);
+	const char *s;
+	Py_ssize_t	len,
+				i;
+
+	if (str == NULL)
+		conversion_error(t, dict, "str() of a key or value failed");
+	s = PyUnicode_AsUTF8AndSize(str, &len);
+	if (s == NULL)
+	{
+		Py_DECREF(str);
+		conversion_error(t, dict, "a key or value is not valid Unicode");
+	}
+	appendStringInfoChar(buf, '"');
+	for (i = 0; i < len; i++)
+	{
+		if (s[i] == '"' || s[i] == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, s[i]);
+	}
+	appendStringInfoChar(buf, '"');
+	Py_DECREF(str);
+}
+
+/*
+ * A dict for an hstore column: rendered "k"=>"v", ... (None values are
+ * NULL) and read by hstore's input function, as multicorn2 does.
+ */
+static Datum
+hstore_datum(const Target *t, PyObject *value)
+{
+	StringInfoData buf;
+	Py_ssize_t	pos = 0;
+	PyObject   *k,
+			   *v,
+			   *text;
+	volatile Datum result = (Datum) 0;
+
+	initStringInfo(&buf);
+	while (PyDict_Next(value, &pos, &k, &v))
+	{
+		if (k == Py_None)
+			conversion_error(t, value, "an hstore key cannot be None");
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		hstore_quote(t, value, &buf, k);
+		appendStringInfoString(&buf, "=>");
+		if (v == Py_None)
+			appendStringInfoString(&buf, "NULL");
+		else
+			hstore_quote(t, value, &buf, v);
+	}
+	text = PyUnicode_DecodeUTF8(buf.data, buf.len, "strict");
+	if (text == NULL)
+		conversion_error(t, value, "the rendered hstore is not valid UTF-8");
+	PG_TRY();
+	{
+		result = via_input_function(t, text);
+	}
+	PG_FINALLY();
+	{
+		Py_DECREF(text);
+	}
+	PG_END_TRY();
+	return result;
 }
 
 Datum
@@ -658,6 +790,10 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 		case K_OTHER:
 			break;
 	}
+	if (PyBytes_Check(value) || PyByteArray_Check(value))
+		return bytes_as_text(c, value, isnull, relname, colname);
+	if (PyDict_Check(value) && is_hstore(c->typoid))
+		return hstore_datum(&t, value);
 	return via_input_function(&t, value);
 }
 

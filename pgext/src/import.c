@@ -3,9 +3,9 @@
  *		IMPORT FOREIGN SCHEMA through the wrapper's import_schema().
  *
  * import_schema(schema, srv_options, options, restriction_type, restricts)
- * gets the server's options merged with the current user's mapping, the
- * statement's OPTIONS, 'limit' / 'except' / None and the listed table
- * names; each TableDefinition it returns becomes a CREATE FOREIGN TABLE.
+ * gets the server's options (without `wrapper`) merged with the current
+ * user's mapping, the statement's OPTIONS, 'limit' / 'except' / None and
+ * the listed table names; each TableDefinition it returns becomes a CREATE FOREIGN TABLE.
  * PostgreSQL filters LIMIT TO / EXCEPT again on the result.
  */
 #include "multicorn.h"
@@ -60,6 +60,9 @@ mcImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	cls = PyObject_CallFunctionObjArgs(mc_attr("_get_class"),
 									   PyDict_GetItemString(srv_options, "wrapper"), NULL);
 	mc_check_python(cls);
+	/* The class path is the runtime's business: import_schema() never sees it. */
+	if (PyDict_DelItemString(srv_options, "wrapper") < 0)
+		mc_raise_python_error();
 	options = defelems_to_dict(stmt->options);
 	restricts = PyList_New(0);
 	foreach(lc, stmt->table_list)

@@ -229,6 +229,7 @@ multicorn_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignRelSize = mcGetForeignRelSize;
 	routine->GetForeignPaths = mcGetForeignPaths;
 	routine->GetForeignPlan = mcGetForeignPlan;
+	routine->GetForeignUpperPaths = mcGetForeignUpperPaths;
 	routine->BeginForeignScan = mcBeginForeignScan;
 	routine->IterateForeignScan = mcIterateForeignScan;
 	routine->ReScanForeignScan = mcReScanForeignScan;
@@ -393,7 +394,7 @@ multicorn_validator(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("a multicorn foreign server needs the option \"wrapper\""),
-				 errhint("Name the Python class, e.g. OPTIONS (wrapper 'ig_fdw.InstagramFDW').")));
+				 errhint("Name the Python class, e.g. OPTIONS (wrapper 'package.module.Class').")));
 
 	if (catalog == ForeignServerRelationId)
 		level = "server";

@@ -12,16 +12,20 @@
 #include "multicorn.h"
 
 #include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "catalog/pg_type.h"
 #include "access/table.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
+#include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #define MC_ROWID_JUNK "mc_rowid"
+#define MC_RETURNING_JUNK "mc_returning_%d"	/* DELETE ... RETURNING's columns */
 
 typedef struct MCModifyState
 {
@@ -31,6 +35,8 @@ typedef struct MCModifyState
 	MCRowReader *reader;		/* for dicts returned by the FDW */
 	AttrNumber	rowid_junk;		/* in the subplan's output */
 	Oid			rowid_type;
+	AttrNumber *returning_junk; /* DELETE: per column, its junk column or 0 */
+	AttrNumber	wholerow_junk;	/* DELETE: the whole row's junk column or 0 */
 	MemoryContext rowcxt;
 } MCModifyState;
 
@@ -40,7 +46,11 @@ rte_userid(RangeTblEntry *rte)
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 }
 
-/* The rowid_column name, or an ERROR saying writes by key are unsupported. */
+/*
+ * The rowid_column name.  None (the default), or the NotImplementedError of
+ * older base classes, means a read-only wrapper: INSERT, UPDATE and DELETE
+ * all fail here, before any write method runs (multicorn2's rule and text).
+ */
 static char *
 rowid_column_name(MCInstance *entry, const char *relname)
 {
@@ -50,15 +60,26 @@ rowid_column_name(MCInstance *entry, const char *relname)
 	if (name == NULL && !PyErr_ExceptionMatches(PyExc_NotImplementedError) &&
 		!PyErr_ExceptionMatches(PyExc_AttributeError))
 		mc_raise_python_error();	/* the wrapper's own message (e.g. read-only table) */
-	if (name == NULL || !PyUnicode_Check(name))
+	if (name == NULL || name == Py_None)
 	{
 		Py_XDECREF(name);
 		PyErr_Clear();
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s does not support UPDATE or DELETE on foreign table \"%s\"",
-						mc_class_name(entry->instance), relname),
-				 errhint("The class must define the rowid_column property.")));
+				 errmsg("This FDW does not support the writable API"),
+				 errdetail("%s has no rowid_column, so foreign table \"%s\" is read-only.",
+						   mc_class_name(entry->instance), relname),
+				 errhint("A writable wrapper's rowid_column property names the column that identifies a row.")));
+	}
+	if (!PyUnicode_Check(name))
+	{
+		char	   *tpname = pstrdup(Py_TYPE(name)->tp_name);
+
+		Py_DECREF(name);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s.rowid_column must be a column name (str), not %s",
+						mc_class_name(entry->instance), tpname)));
 	}
 	{
 		const char *utf8 = PyUnicode_AsUTF8(name);
@@ -69,6 +90,44 @@ rowid_column_name(MCInstance *entry, const char *relname)
 	}
 	Py_DECREF(name);
 	return result;
+}
+
+/*
+ * DELETE ... RETURNING shows the deleted row, so the scan must fetch the
+ * columns RETURNING uses (execute() sees them in `columns`, as with
+ * multicorn2); they travel to ExecForeignDelete as junk columns.  A table
+ * reached through inheritance (a foreign partition) gets the whole row: its
+ * attribute numbers are not the parent's that RETURNING names.
+ */
+static void
+add_delete_returning_columns(PlannerInfo *root, Index rtindex, Relation rel)
+{
+	Query	   *parse = root->parse;
+	TupleDesc	desc = RelationGetDescr(rel);
+	Bitmapset  *attrs = NULL;
+	int			i;
+
+	if (parse->commandType != CMD_DELETE || parse->returningList == NIL)
+		return;
+	if (rtindex != (Index) parse->resultRelation)
+	{
+		add_row_identity_var(root, makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1,
+										   InvalidOid, 0), rtindex, "wholerow");
+		return;
+	}
+	pull_varattnos((Node *) parse->returningList, rtindex, &attrs);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped ||
+			!(bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs) ||
+			  bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, attrs)))
+			continue;
+		add_row_identity_var(root, makeVar(rtindex, att->attnum, att->atttypid, att->atttypmod,
+										   att->attcollation, 0),
+							 rtindex, psprintf(MC_RETURNING_JUNK, att->attnum));
+	}
 }
 
 void
@@ -90,6 +149,7 @@ mcAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *targe
 									  att->attcollation, 0);
 
 			add_row_identity_var(root, var, rtindex, MC_ROWID_JUNK);
+			add_delete_returning_columns(root, rtindex, target_relation);
 			return;
 		}
 	}
@@ -123,6 +183,62 @@ begin_modify_state(EState *estate, ResultRelInfo *rinfo, Oid userid)
 	return st;
 }
 
+/* Where add_delete_returning_columns() put the deleted row's values. */
+static void
+find_returning_junk(MCModifyState *st, Plan *subplan)
+{
+	int			i;
+
+	st->returning_junk = palloc0(sizeof(AttrNumber) * Max(st->info->natts, 1));
+	for (i = 0; i < st->info->natts; i++)
+	{
+		AttrNumber	junk = ExecFindJunkAttributeInTlist(subplan->targetlist,
+														psprintf(MC_RETURNING_JUNK, i + 1));
+
+		st->returning_junk[i] = AttributeNumberIsValid(junk) ? junk : 0;
+	}
+	st->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
+	if (!AttributeNumberIsValid(st->wholerow_junk))
+		st->wholerow_junk = 0;
+}
+
+/*
+ * The returning slot of a DELETE holds the deleted row as the scan read it
+ * (NULL for columns RETURNING does not use).
+ */
+static void
+store_deleted_row(MCModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	int			natts = slot->tts_tupleDescriptor->natts;
+	bool		isnull;
+	int			i;
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * natts);
+	if (st->wholerow_junk > 0)
+	{
+		Datum		d = ExecGetJunkAttribute(planSlot, st->wholerow_junk, &isnull);
+
+		if (!isnull)
+		{
+			HeapTupleHeader td = DatumGetHeapTupleHeader(d);
+			HeapTupleData tuple;
+
+			tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+			ItemPointerSetInvalid(&tuple.t_self);
+			tuple.t_tableOid = InvalidOid;
+			tuple.t_data = td;
+			heap_deform_tuple(&tuple, slot->tts_tupleDescriptor, slot->tts_values,
+							  slot->tts_isnull);
+		}
+	}
+	for (i = 0; st->returning_junk && i < natts && i < st->info->natts; i++)
+		if (st->returning_junk[i] > 0)
+			slot->tts_values[i] = ExecGetJunkAttribute(planSlot, st->returning_junk[i],
+													   &slot->tts_isnull[i]);
+	ExecStoreVirtualTuple(slot);
+}
+
 void
 mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
 					 int subplan_index, int eflags)
@@ -144,7 +260,11 @@ mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_
 		for (i = 0; i < st->info->natts; i++)
 			if (!st->info->cols[i].dropped && strcmp(st->info->cols[i].name, name) == 0)
 				st->rowid_type = st->info->cols[i].typoid;
+		if (op == CMD_DELETE)
+			find_returning_junk(st, subplan);
 	}
+	else
+		(void) rowid_column_name(st->entry, st->info->relname);	/* read-only: refuse */
 	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		mc_instance_touch_xact(st->entry);
 }
@@ -351,8 +471,8 @@ mcExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	PyObject   *res = call_method(st, "delete", rowid, NULL);
 
 	Py_DECREF(rowid);
-	/* RETURNING of a DELETE sees what delete() returned, if anything. */
-	ExecStoreAllNullTuple(slot);
+	/* RETURNING shows the deleted row, with what delete() returned laid over it. */
+	store_deleted_row(st, slot, planSlot);
 	store_result(st, slot, res);	/* consumes res */
 	return slot;
 }
@@ -400,6 +520,8 @@ mcBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 		rti = rinfo->ri_RootResultRelInfo->ri_RangeTableIndex;
 	rte = rti > 0 ? exec_rt_fetch(rti, estate) : NULL;
 	begin_modify_state(estate, rinfo, rte ? rte_userid(rte) : GetUserId());
+	(void) rowid_column_name(((MCModifyState *) rinfo->ri_FdwState)->entry,
+							 RelationGetRelationName(rinfo->ri_RelationDesc));	/* read-only: refuse */
 	mc_instance_touch_xact(((MCModifyState *) rinfo->ri_FdwState)->entry);
 }
 

@@ -162,6 +162,9 @@ extern ForeignScan *mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 									 Oid foreigntableid, ForeignPath *best_path,
 									 List *tlist, List *scan_clauses, Plan *outer_plan);
 extern Oid	mc_planning_userid(PlannerInfo *root, RelOptInfo *baserel);
+extern void mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+								   RelOptInfo *input_rel, RelOptInfo *output_rel,
+								   void *extra);
 
 /* ----- scan.c ----- */
 extern void mcBeginForeignScan(ForeignScanState *node, int eflags);

@@ -6,15 +6,17 @@
  * costs MC_ROW_COST (Python produces a row far slower than a heap scan).
  * The Python side supplies row counts: get_rel_size() for the plain path,
  * get_path_keys() for parameterized paths (joins that hand over key values).
- * Sorts come from can_sort(); a LIMIT from can_limit(), offered only when
- * the whole query is a single-table scan whose order is fully pushed and
- * which has no WHERE clause (PostgreSQL's Limit node stays in the plan, so
- * the FDW may return more rows, never fewer than limit + offset).
+ * Sorts come from can_sort().  LIMIT/OFFSET go to the wrapper as multicorn2
+ * sends them: when the whole query is a single-table scan without WHERE
+ * whose order, if any, is fully pushed, and can_limit() agrees, the final
+ * (upper-rel) path is the foreign scan itself and PostgreSQL's Limit node
+ * is gone, so execute() must return exactly rows [offset, offset + limit).
  */
 #include "multicorn.h"
 
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -224,6 +226,19 @@ rel_var_of_ec(EquivalenceClass *ec, RelOptInfo *baserel)
 	return NULL;
 }
 
+/*
+ * SortKey.collate: None for the database's default collation (as multicorn2
+ * sends it: a wrapper passing 'default' on to another database fails), else
+ * the collation's name.
+ */
+static char *
+sortkey_collation(Oid collid)
+{
+	if (!OidIsValid(collid) || collid == DEFAULT_COLLATION_OID)
+		return NULL;
+	return get_collation_name(collid);
+}
+
 /* The prefix of query_pathkeys on plain columns, as serialized sort keys. */
 static List *
 candidate_sortkeys(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
@@ -239,8 +254,7 @@ candidate_sortkeys(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
 
 		if (var == NULL)
 			break;
-		collname = OidIsValid(pk->pk_eclass->ec_collation) ?
-			get_collation_name(pk->pk_eclass->ec_collation) : NULL;
+		collname = sortkey_collation(pk->pk_eclass->ec_collation);
 		result = lappend(result,
 						 list_make5(makeString(ps->info->cols[var->varattno - 1].name),
 									makeInteger(var->varattno),
@@ -563,9 +577,6 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	double		total = ps->startup_cost + baserel->rows * MC_ROW_COST;
 	List	   *sortkeys = NIL;
 	int			nsorted = 0;
-	int64		limit = -1,
-				offset = -1;
-	bool		limit_ok;
 
 	if (root->query_pathkeys != NIL)
 	{
@@ -573,33 +584,115 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		if (sortkeys != NIL)
 			nsorted = accepted_sortkeys(ps, sortkeys);
 	}
-	limit_ok = pushable_limit(root, baserel, ps, &limit, &offset);
 
 	/*
-	 * Unsorted path; it carries the limit only when no order is wanted.
-	 * Every path needs at least the rels the scan refers to laterally (a
-	 * LATERAL subquery's expressions evaluated at this scan): without them
-	 * the scan would be run once and its output reused for every outer row.
+	 * Unsorted path.  Every path needs at least the rels the scan refers to
+	 * laterally (a LATERAL subquery's expressions evaluated at this scan):
+	 * without them the scan would be run once and its output reused for
+	 * every outer row.  No base path carries a LIMIT: PostgreSQL's Limit
+	 * node applies it, unless mcGetForeignUpperPaths() replaces that node.
 	 */
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
 									 total, NIL, baserel->lateral_relids, NULL,
-									 (limit_ok && root->query_pathkeys == NIL) ?
-									 path_private(NIL, limit, offset) :
 									 path_private(NIL, -1, -1)));
 	if (nsorted > 0)
 	{
-		bool		full = nsorted == list_length(root->query_pathkeys);
 		List	   *pathkeys = list_copy_head(root->query_pathkeys, nsorted);
 
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
 										 total, pathkeys, baserel->lateral_relids, NULL,
-										 path_private(list_copy_head(sortkeys, nsorted),
-													  (limit_ok && full) ? limit : -1,
-													  (limit_ok && full) ? offset : -1)));
+										 path_private(list_copy_head(sortkeys, nsorted), -1, -1)));
 	}
 	add_parameterized_paths(root, baserel, ps);
+}
+
+/* ---------- LIMIT/OFFSET in the final path ---------- */
+
+/*
+ * The unparameterized scan of one of our base rels among the input rel's
+ * paths whose order gives the whole ORDER BY (any order when there is none).
+ */
+static ForeignPath *
+scan_path_with_query_order(PlannerInfo *root, RelOptInfo *input_rel)
+{
+	ListCell   *lc;
+
+	foreach(lc, input_rel->pathlist)
+	{
+		Path	   *path = lfirst(lc);
+		RelOptInfo *rel = path->parent;
+
+		if (IsA(path, ForeignPath) && path->param_info == NULL &&
+			rel->reloptkind == RELOPT_BASEREL && rel->fdwroutine != NULL &&
+			rel->fdwroutine->GetForeignPaths == mcGetForeignPaths &&
+			rel->fdw_private != NULL &&
+			pathkeys_contained_in(root->sort_pathkeys, path->pathkeys))
+			return (ForeignPath *) path;
+	}
+	return NULL;
+}
+
+/*
+ * UPPERREL_FINAL: when can_limit() accepts the query's LIMIT/OFFSET, the
+ * final path is a foreign scan that applies them itself (multicorn2's
+ * contract), replacing the Limit path: a wrapper that honours the offset
+ * would otherwise see it applied twice.
+ */
+void
+mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+					   RelOptInfo *output_rel, void *extra)
+{
+	FinalPathExtraData *fextra = extra;
+	Query	   *parse = root->parse;
+	ForeignPath *scan;
+	RelOptInfo *baserel;
+	int64		limit,
+				offset;
+	double		rows;
+	List	   *sortkeys;
+
+	if (stage != UPPERREL_FINAL || fextra == NULL || !fextra->limit_needed ||
+		parse->commandType != CMD_SELECT || parse->rowMarks != NIL ||
+		parse->hasTargetSRFs || parse->hasAggs || parse->hasWindowFuncs ||
+		parse->groupClause != NIL || parse->groupingSets != NIL ||
+		parse->distinctClause != NIL || parse->havingQual != NULL ||
+		parse->setOperations != NULL)
+		return;
+	scan = scan_path_with_query_order(root, input_rel);
+	if (scan == NULL)
+		return;
+	baserel = scan->path.parent;
+	if (!pushable_limit(root, baserel, baserel->fdw_private, &limit, &offset))
+		return;
+	rows = clamp_row_est(Min(Max(scan->path.rows - Max(offset, 0), 0), (double) limit));
+	sortkeys = linitial(scan->fdw_private);
+
+	/* The Limit path computes the same rows twice over: drop it. */
+	output_rel->pathlist = NIL;
+	output_rel->fdw_private = baserel;
+	add_path(output_rel, (Path *)
+			 create_foreign_upper_path(root, output_rel, root->upper_targets[UPPERREL_FINAL],
+									   rows, scan->path.startup_cost,
+									   scan->path.startup_cost + rows * MC_ROW_COST,
+									   scan->path.pathkeys, NULL,
+									   path_private(sortkeys, limit, offset)));
+}
+
+/* The plan of the final path above: a plain scan of the base rel. */
+static ForeignScan *
+limit_scan_plan(RelOptInfo *upperrel, ForeignPath *best_path, List *tlist)
+{
+	RelOptInfo *baserel = upperrel->fdw_private;
+	MCPlanState *ps = baserel->fdw_private;
+	List	   *path_priv = best_path->fdw_private;
+	List	   *priv;
+
+	priv = list_make5(mc_quals_serialize(NIL), ps->colnames, linitial(path_priv),
+					  lsecond(path_priv), lthird(path_priv));
+	priv = lappend(priv, makeInteger(ps->userid));
+	return make_foreignscan(tlist, NIL, baserel->relid, NIL, priv, NIL, NIL, NULL);
 }
 
 ForeignScan *
@@ -614,6 +707,8 @@ mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *priv;
 	ListCell   *lc;
 
+	if (IS_UPPER_REL(baserel))	/* the LIMIT path of mcGetForeignUpperPaths */
+		return limit_scan_plan(baserel, best_path, tlist);
 	foreach(lc, quals)
 		exprs = lappend(exprs, ((MCQual *) lfirst(lc))->value);
 	priv = list_make5(mc_quals_serialize(quals), ps->colnames, linitial(path_priv),

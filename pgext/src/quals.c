@@ -9,6 +9,7 @@
  *	 col IS [NOT] NULL				  -> ('=' | '<>', None)
  *	 boolcol / NOT boolcol			  -> ('=' | '<>', True)
  *	 boolcol IS [NOT] TRUE|FALSE	  -> ('IS' | 'IS NOT', True|False)
+ *	 boolcol IS [NOT] UNKNOWN		  -> ('IS' | 'IS NOT', None)
  * The value side may be any non-volatile expression without sublinks that
  * does not reference the scanned relation; it is evaluated at execution
  * (so parameters and nested-loop outer values arrive as plain values).
@@ -127,6 +128,14 @@ from_nulltest(NullTest *nt, Index relid)
 					 (Expr *) makeNullConst(var->vartype, var->vartypmod, var->varcollid));
 }
 
+/* boolcol IS [NOT] UNKNOWN -> ('IS' | 'IS NOT', None), as multicorn2 sends it. */
+static MCQual *
+from_unknown_test(BooleanTest *bt, Var *var)
+{
+	return make_qual(var->varattno, bt->booltesttype == IS_UNKNOWN ? "IS" : "IS NOT",
+					 MC_LIST_NONE, (Expr *) makeBoolConst(false, true));
+}
+
 static MCQual *
 from_booltest(BooleanTest *bt, Index relid)
 {
@@ -136,6 +145,8 @@ from_booltest(BooleanTest *bt, Index relid)
 
 	if (var == NULL)
 		return NULL;
+	if (bt->booltesttype == IS_UNKNOWN || bt->booltesttype == IS_NOT_UNKNOWN)
+		return from_unknown_test(bt, var);
 	switch (bt->booltesttype)
 	{
 		case IS_TRUE:
@@ -151,7 +162,7 @@ from_booltest(BooleanTest *bt, Index relid)
 			op = "IS NOT", val = false;
 			break;
 		default:
-			return NULL;		/* IS [NOT] UNKNOWN */
+			return NULL;
 	}
 	return make_qual(var->varattno, op, MC_LIST_NONE,
 					 (Expr *) makeBoolConst(val, false));

@@ -120,6 +120,22 @@ rowid_name_of(PyObject *instance)
 	return name;
 }
 
+/*
+ * rowid_column is read only when the scan feeds an UPDATE or DELETE of its
+ * table: a plain SELECT never touches the property (as in multicorn2, where
+ * a read-only wrapper may warn or raise in it).
+ */
+static PyObject *
+scan_rowid_name(ForeignScanState *node)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	MCScanState *st = node->fdw_state;
+
+	if (!ExecRelationIsTargetRelation(node->ss.ps.state, fsplan->scan.scanrelid))
+		return NULL;
+	return rowid_name_of(st->entry->instance);
+}
+
 void
 mcBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -175,7 +191,7 @@ mcBeginForeignScan(ForeignScanState *node, int eflags)
 	st->sortkeys = mc_sortkeys_to_python(lthird(priv));
 	st->limit = int_or_none(intVal(lfourth(priv)));
 	st->offset = int_or_none(intVal(list_nth(priv, 4)));
-	rowid = rowid_name_of(st->entry->instance);
+	rowid = scan_rowid_name(node);
 	st->reader = mc_row_reader_create(st->info, needed, false, st->classname, rowid);
 	Py_XDECREF(rowid);
 	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multicorn row",
@@ -242,12 +258,10 @@ start_execute(MCScanState *st, ForeignScanState *node)
 	mc_check_python(result);
 	if (result == Py_None)
 	{
+		/* multicorn2 reads None as no rows. */
 		Py_DECREF(result);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("%s.execute() returned None for foreign table \"%s\"",
-						st->classname, st->info->relname),
-				 errhint("execute() must return an iterable of rows (a generator is best).")));
+		result = PyTuple_New(0);
+		mc_check_python(result);
 	}
 	st->iter = PyObject_GetIter(result);
 	Py_DECREF(result);
@@ -362,7 +376,7 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	kwargs = scan_kwargs(st);
 	PyDict_SetItemString(kwargs, "verbose", es->verbose ? Py_True : Py_False);
 	if (PyDict_GetItemString(kwargs, "sortkeys") == NULL)
-		PyDict_SetItemString(kwargs, "sortkeys", st->sortkeys);
+		PyDict_SetItemString(kwargs, "sortkeys", Py_None);	/* multicorn2: None, not [] */
 	Py_DECREF(quals);
 	lines = PyObject_Call(method, args, kwargs);
 	Py_DECREF(method);

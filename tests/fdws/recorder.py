@@ -4,7 +4,7 @@ Table options:
   rows       number of rows to produce (columns: id int, name text, ...)
   path_keys  JSON list like [[["id"], 1]] returned by get_path_keys()
   sortable   comma-separated columns can_sort() accepts (in request order)
-  limit_ok   'true' to accept can_limit()
+  limit_ok   'true' to accept can_limit() (execute() then applies limit/offset)
   rel_size   'rows,width' returned by get_rel_size()
 Rows are dicts: id = 1..rows, name = 'n<id>', flag = id % 2 = 0,
 ts = 2024-01-<id> UTC, tags = ['t<id>'], score = id * 1.5 (only the columns
@@ -78,9 +78,13 @@ class Recorder(ForeignDataWrapper):
             log_to_postgres("sortkeys %s" % [(k.attname, k.is_reversed) for k in sortkeys])
         if limit is not None or offset is not None:
             log_to_postgres("limit %r offset %r" % (limit, offset))
-        order = range(1, self.nrows + 1)
+        order = list(range(1, self.nrows + 1))
         if sortkeys and sortkeys[0].attname == "id" and sortkeys[0].is_reversed:
-            order = reversed(list(order))
+            order.reverse()
+        # as multicorn2 requires once can_limit() said yes: skip offset, stop at limit
+        order = order[offset or 0:]
+        if limit is not None:
+            order = order[:limit]
         for i in order:
             yield self.row(i, columns)
 

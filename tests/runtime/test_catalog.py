@@ -57,9 +57,9 @@ def test_import_foreign_schema_limit_to_and_except(conn):
     conn.execute("IMPORT FOREIGN SCHEMA remote LIMIT TO (alpha) FROM SERVER srv INTO b")
     conn.execute("IMPORT FOREIGN SCHEMA remote EXCEPT (beta) FROM SERVER srv INTO c")
     notices = conn.notices.take()
-    assert "import_schema remote ['srvopt', 'umopt', 'wrapper'] None []" in notices
-    assert "import_schema remote ['srvopt', 'umopt', 'wrapper'] limit ['alpha']" in notices
-    assert "import_schema remote ['srvopt', 'umopt', 'wrapper'] except ['beta']" in notices
+    assert "import_schema remote ['srvopt', 'umopt'] None []" in notices
+    assert "import_schema remote ['srvopt', 'umopt'] limit ['alpha']" in notices
+    assert "import_schema remote ['srvopt', 'umopt'] except ['beta']" in notices
     tables = conn.execute("SELECT foreign_table_schema, foreign_table_name FROM information_schema.foreign_tables "
                           "ORDER BY 1, 2").fetchall()
     assert tables == [("a", "alpha"), ("a", "beta"), ("a", "gamma"), ("b", "alpha"), ("c", "alpha"), ("c", "gamma")]

@@ -23,8 +23,25 @@ _RUNTIME = "ig_fdw-multicorn-runtime"
 
 ANY = object()
 ALL = object()
+
+
+class _Unbound(object):
+    """The type of UNBOUND.  It prints as '?', as multicorn2 shows a value
+    that is only known at execution (EXPLAIN of a join parameter)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "?"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return "UNBOUND"
+
+
 #: Value of a Qual whose value is not known yet (planning, plain EXPLAIN).
-UNBOUND = object()
+UNBOUND = _Unbound()
 
 try:
     from _multicorn_native import PostgresError
@@ -105,9 +122,10 @@ class ForeignDataWrapper(object):
     def can_limit(self, limit, offset):
         """Return True to receive LIMIT/OFFSET in execute().
 
-        Asked only for single-table queries without WHERE whose ORDER BY (if
-        any) is fully pushed.  PostgreSQL still applies LIMIT and OFFSET, so
-        execute() may return more rows but never fewer than limit + offset.
+        Asked only for single-table queries without WHERE, GROUP BY,
+        DISTINCT or window functions whose ORDER BY (if any) is fully pushed.
+        When it answers True, PostgreSQL no longer applies LIMIT and OFFSET:
+        execute() must skip `offset` rows itself and return at most `limit`.
         """
         return False
 
@@ -126,8 +144,12 @@ class ForeignDataWrapper(object):
 
     @property
     def rowid_column(self):
-        """Name of the column that identifies a row for UPDATE and DELETE."""
-        raise NotImplementedError("This FDW does not support the writable API")
+        """Name of the column that identifies a row for UPDATE and DELETE.
+
+        None (the default) makes the wrapper read-only: INSERT, UPDATE and
+        DELETE fail before any write method is called.
+        """
+        return None
 
     @property
     def modify_batch_size(self):
