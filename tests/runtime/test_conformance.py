@@ -116,6 +116,18 @@ def test_delete_returning_shows_the_deleted_rows(conn):
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
 
 
+def test_delete_returning_through_a_partitioned_table(conn):
+    make_server(conn, CONFORM)
+    conn.execute("CREATE TABLE p (id int, name text, flag bool) PARTITION BY LIST (id)")
+    conn.execute("CREATE FOREIGN TABLE p1 PARTITION OF p FOR VALUES IN (1, 2, 3) SERVER srv "
+                 "OPTIONS (store 'p1', rows '3', writable 'true')")
+    conn.execute("CREATE TABLE p2 PARTITION OF p FOR VALUES IN (4)")
+    conn.execute("INSERT INTO p2 VALUES (4, 'local', true)")
+    rows = conn.execute("DELETE FROM p WHERE id IN (2, 4) RETURNING name, id").fetchall()
+    assert sorted(rows) == [("local", 4), ("n2", 2)]
+    assert conn.execute("SELECT id FROM p ORDER BY id").fetchall() == [(1,), (3,)]
+
+
 def test_update_returning_shows_the_new_rows(conn):
     conform(conn, rows="3", writable="true")
     rows, notices = run(conn, "UPDATE t SET name = name || 'x' WHERE id = 2 RETURNING *")
