@@ -669,14 +669,25 @@ mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *i
 	rows = clamp_row_est(Min(Max(scan->path.rows - Max(offset, 0), 0), (double) limit));
 	sortkeys = linitial(scan->fdw_private);
 
-	/* The Limit path computes the same rows twice over: drop it. */
+	/*
+	 * The wrapper now skips the offset itself: a Limit path over this scan
+	 * would skip it again, and as it may cost the same it must not compete.
+	 */
 	output_rel->pathlist = NIL;
 	output_rel->fdw_private = baserel;
 	add_path(output_rel, (Path *)
 			 create_foreign_upper_path(root, output_rel, root->upper_targets[UPPERREL_FINAL],
-									   rows, scan->path.startup_cost,
+#if PG_VERSION_NUM >= 180000
+									   rows, 0,
+#else
+									   rows,
+#endif
+									   scan->path.startup_cost,
 									   scan->path.startup_cost + rows * MC_ROW_COST,
 									   scan->path.pathkeys, NULL,
+#if PG_VERSION_NUM >= 170000
+									   NIL,
+#endif
 									   path_private(sortkeys, limit, offset)));
 }
 

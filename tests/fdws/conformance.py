@@ -12,6 +12,7 @@ Conform (table options):
   writable    'true': rowid_column is 'id' and writes change the rows
   returns     'none' (default): insert/update/delete return None
   produce     what execute() returns instead of rows: 'none' (None),
+              'none_row' (a row, then None),
               'bytes' (name as UTF-8 bytes), 'bad_bytes' (name as bytes
               that are not UTF-8), 'hstore' (a dict in column `data`)
   warn_rowid  'true': reading rowid_column emits a WARNING (some wrappers
@@ -72,6 +73,8 @@ class Conform(ForeignDataWrapper):
         produce = self.options.get("produce")
         if produce == "none":
             return None
+        if produce == "none_row":
+            return [{"id": 1}, None]
         rows = [dict(self.store[k]) for k in sorted(self.store)]
         if sortkeys and sortkeys[0].is_reversed:
             rows.reverse()

@@ -217,6 +217,15 @@ def test_execute_returning_none_gives_no_rows(conn):
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
 
 
+def test_a_none_row_stays_an_error(conn):
+    """A deliberate difference (docs/runtime.md): never a silently dropped row."""
+    conform(conn, produce="none_row")
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("SELECT * FROM t").fetchall()
+    assert "NoneType" in info.value.diag.message_primary
+    assert '"t"' in info.value.diag.message_primary
+
+
 # ---- 7. IS [NOT] UNKNOWN
 
 def test_is_unknown_quals(conn):
