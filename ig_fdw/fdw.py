@@ -50,9 +50,20 @@ class Connection(object):
         for secret in self.opts.secrets():
             register_secret(secret)
         self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts))
+        if self.opts.initiate_oauth != "OFF" and not self.opts.given("login"):
+            self._adopt_settings_file()
         self.client = GraphClient(interrupt_check=_check_interrupts,
-                                  **auth.graph_client_kwargs(self.opts, self.tokens))
+                                  **auth.graph_client_kwargs(self.tokens.opts, self.tokens))
         self._accounts = None
+
+    def _adopt_settings_file(self):
+        """A later connection names only the settings file: its Login picks the Graph host.  A file that
+        cannot be read now fails again, with its own message, when the first request needs the token."""
+        from ig_fdw import auth
+        try:
+            self.tokens.load()
+        except auth.AuthError:
+            pass
 
     def accounts(self, requested=None):
         """The business accounts a scan reads: the filter's, the option's, or
@@ -63,7 +74,7 @@ class Connection(object):
             return [self.opts.business_account_id]
         if self._accounts is None:
             from ig_fdw import auth
-            if self.opts.login == "instagram":
+            if self.tokens.opts.login == "instagram":   # Login may come from the settings file
                 me = self.client.get("me", fields=["id", "user_id", "username"])
                 self._accounts = [str(me.get("user_id") or me["id"])]
             else:

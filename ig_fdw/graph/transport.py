@@ -20,7 +20,7 @@ import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
 
-from . import errors
+from . import apiclock, errors
 from .concurrency import current_cancel
 from .errors import (AmbiguousWrite, Cancelled, GraphError, RateLimited, TokenExpired,
                      TransportError, from_error_body)
@@ -154,8 +154,9 @@ class TokenManager:
     def auth(self, token):
         """(requests auth object, extra params) authenticating one request."""
         params = {}
-        if self.app_secret:
-            params["appsecret_proof"] = appsecret_proof(token, self.app_secret)
+        secret = self.app_secret or getattr(self.provider, "app_secret", None)  # a later connection: from the file
+        if secret:
+            params["appsecret_proof"] = appsecret_proof(token, secret)
         return BearerAuth(token), params
 
 
@@ -359,6 +360,7 @@ class Transport:
 
     def _interpret(self, response, body_bytes, method, url, idempotent):
         status = response.status_code
+        apiclock.observe(url, response.headers.get("Date"))   # token expiry is judged by the API's clock
         usage, regain = parse_usage(response.headers)
         try:
             body = response.json() if body_bytes else None
