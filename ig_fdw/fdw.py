@@ -83,6 +83,13 @@ class Connection(object):
         return self._accounts
 
 
+    def check_account(self, account_id, error):
+        """A clearer error than the API's when the account node fails: BusinessAccountId is not an account
+        the token sees, or is a Facebook Page id (ig_fdw.account_check); None otherwise."""
+        from ig_fdw import account_check
+        return account_check.diagnose(self.tokens.opts, _getter(self.client), account_id, error)
+
+
 def _getter(client):
     def http_get(path, params=None):
         return client.get(path, params=params)
@@ -183,7 +190,7 @@ class InstagramFDW(ForeignDataWrapper):
         conn.client.reset_stats()
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
-                                   procedures=self._procedure)
+                                   procedures=self._procedure, check_account=conn.check_account)
         rows = executor.execute(plan, ctx)
         return self._recent.wrap(rows) if self._recent is not None else rows
 

@@ -233,8 +233,7 @@ class TokenProvider:
                 if self.opts.authenticate_as_page and self._page and self._page[1] == stale_token:
                     self._page = None
                     return self._off_token()
-                raise self._needs("the access token (OAuthAccessToken, InitiateOAuth=OFF) was rejected by the "
-                                  "Graph API and InitiateOAuth=OFF never refreshes it")
+                raise self._off_rejected()
             with self.settings.lock():
                 st = self.settings.read()
                 self._state, self._stat = st, self.settings.stat_key()
@@ -289,6 +288,19 @@ class TokenProvider:
     # -- internals -------------------------------------------------------
     def _needs(self, reason):
         return needs_authorization(self.opts, reason, self.settings_path)
+
+    def _off_rejected(self):
+        """InitiateOAuth=OFF and the API rejected the token: nothing here can fix it, a new token or a mode that
+        keeps and refreshes one can (an authorization through ig-fdw stores nothing with OFF)."""
+        conn = connection_hint_string(self.opts.replace(initiate_oauth="REFRESH"), "/path/OAuthSettings.txt")
+        return NeedsAuthorization(
+            "the access token (OAuthAccessToken, InitiateOAuth=OFF) was rejected by the Graph API (expired or "
+            "revoked), and InitiateOAuth=OFF uses it as given, never refreshing it",
+            "Either set a new token in the user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER <server> "
+            "OPTIONS (SET OAuthAccessToken '<new token>'); or let ig_fdw keep and refresh the token: set "
+            "InitiateOAuth 'REFRESH' and OAuthSettingsLocation in the SERVER options, OAuthClientId and "
+            "OAuthClientSecret, and authorize once (ig-fdw login --connection \"%s\", as the database server's "
+            "OS user; see docs/oauth.md)." % conn)
 
     def _off_token(self):
         tok = self.opts.oauth_access_token

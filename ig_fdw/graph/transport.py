@@ -129,8 +129,11 @@ class TokenManager:
         register_secret(token)
         return token
 
-    def refresh(self, stale, stats=None):
-        """Return a fresh token; calls the provider only if ``stale`` is still current."""
+    def refresh(self, stale, stats=None, reason=None):
+        """Return a fresh token; calls the provider only if ``stale`` is still current.
+
+        ``reason``: the API's message rejecting ``stale`` ("Session has expired on ..."), added to the
+        provider's error when it cannot refresh, so that the user sees Meta's reason too."""
         with self._lock:
             if stale in self._replaced:
                 return self._replaced[stale]
@@ -140,6 +143,7 @@ class TokenManager:
                 raise
             except Exception as exc:
                 if getattr(exc, "sqlstate", None) and getattr(exc, "hint", None):
+                    _add_reason(exc, reason)
                     raise     # the auth layer's own error already says what to do
                 raise errors.TokenExpired(
                     "the access token expired and refreshing it failed: %s" % redact(exc)) from None
@@ -158,6 +162,15 @@ class TokenManager:
         if secret:
             params["appsecret_proof"] = appsecret_proof(token, secret)
         return BearerAuth(token), params
+
+
+def _add_reason(exc, reason):
+    """Append the API's reason to an auth error's message (once)."""
+    message = getattr(exc, "message", None)
+    if not reason or not isinstance(message, str) or reason in message:
+        return
+    exc.message = redact("%s (the Graph API said: %s)" % (message, reason))
+    exc.args = (exc.message,)
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -260,7 +273,7 @@ class Transport:
                         http_status=exc.http_status) from None
                 refreshed = True
                 log.info("ig_fdw.graph: token rejected (code %s), refreshing once", exc.code)
-                token = self.tokens.refresh(token, self.stats)
+                token = self.tokens.refresh(token, self.stats, exc.message)
                 self._count("retries")
             except _Retry as retry:
                 failures += 1
