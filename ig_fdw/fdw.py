@@ -13,7 +13,7 @@ import os
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, executor, planner
+from ig_fdw import catalog, executor, planner, server_check
 from ig_fdw.graph.redact import register_secret
 
 TABLE_OPTIONS = ("table", "writemode")
@@ -118,6 +118,8 @@ class InstagramFDW(ForeignDataWrapper):
         super(InstagramFDW, self).__init__(fdw_options, fdw_columns)
         name = fdw_options.get("table")
         self.table = catalog.get(name) if name else None
+        if self.table is None and name == server_check.PROBE_TABLE:   # ig-fdw doctor --dsn, not imported
+            self.table = server_check.probe_table()
         if self.table is None:
             raise FdwError("foreign table option table '%s' is not an ig_fdw table" % name if name else
                            "the foreign table has no option 'table'",
@@ -246,6 +248,8 @@ class InstagramFDW(ForeignDataWrapper):
     def _procedure(self, name, inputs):
         """Once per statement per inputs, even if PostgreSQL rescans (codes are single-use)."""
         from ig_fdw import procedures
+        if name == server_check.PROBE_TABLE:
+            return [{"report": server_check.report(lambda: self.conn, _check_interrupts is not None)}]
         if getattr(self, "_procedure_call", None) is None:
             self._procedure_call = procedures.ProcedureCall()
         conn = self.conn
@@ -268,7 +272,8 @@ class InstagramFDW(ForeignDataWrapper):
             raise FdwError("invalid value for option \"WriteMode\": '%s'" % mode, sqlstate="22023",
                            hint="WriteMode is 'immediate' (each row is sent by its statement) or 'on_commit' "
                                 "(rows are sent at COMMIT, nothing on ROLLBACK); see docs/writes.md.")
-        if level == "table" and "table" in options and catalog.get(options["table"]) is None:
+        if level == "table" and "table" in options and catalog.get(options["table"]) is None and \
+                options["table"] != server_check.PROBE_TABLE:
             raise FdwError("table '%s' is not an ig_fdw table" % options["table"], sqlstate="HV00D",
                            hint="Known tables: %s" % ", ".join(catalog.names()))
 

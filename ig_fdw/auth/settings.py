@@ -295,6 +295,12 @@ class SettingsFile:
     def __repr__(self):
         return "SettingsFile(%r)" % self.path
 
+    def describe_key(self):
+        """Where the key of the file last read came from (no secret), for doctor."""
+        source = self._current[0] if self._current else self.key_source
+        name = KEY_SOURCE_NAMES.get(source, source)
+        return name.replace("<settings file>.key", beside_key_path(self.path)) if source == BESIDE else name
+
     @property
     def directory(self):
         return os.path.dirname(self.path)
