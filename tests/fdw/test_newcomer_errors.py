@@ -106,3 +106,13 @@ def test_expired_token_with_initiate_oauth_off(connect):
             "OAuthSettingsLocation" in hint, hint
         assert "ig-fdw exchange" not in hint and "InitiateOAuth=OFF" not in hint
         assert token not in text + hint
+
+
+def test_create_server_whose_wrapper_cannot_be_imported_hints_pythonpath(conn):
+    """A server started without PYTHONPATH: CREATE SERVER only warns; the hint says where PYTHONPATH goes."""
+    hints = []
+    conn.add_notice_handler(lambda d: hints.append((d.severity_nonlocalized, d.message_hint)))
+    conn.execute("CREATE SERVER nowhere FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'igfdw_no_such_pkg.Fdw')")
+    warning = [h for sev, h in hints if sev == "WARNING"]
+    assert warning and "PYTHONPATH" in warning[0] and "/etc/postgresql/<version>/<cluster>/environment" in \
+        warning[0], hints
