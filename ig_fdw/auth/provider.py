@@ -274,7 +274,8 @@ class TokenProvider:
             return chosen
 
     def accounts(self):
-        return oauth.discover_business_accounts(self.opts, oauth.graph_getter(self.opts, self._user_token()))
+        token = self._user_token()   # first: it reads the file, whose Login and app the next calls use
+        return oauth.discover_business_accounts(self.opts, oauth.graph_getter(self.opts, token))
 
     def _user_token(self):
         if self.mode == "OFF":
