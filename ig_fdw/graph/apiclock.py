@@ -58,3 +58,9 @@ def clock_for(url):
         return now(url)
     clock.api_url = url
     return clock
+
+
+def reset():
+    """Forget every offset (tests: sandboxes reuse ports and move their clocks)."""
+    with _LOCK:
+        _OFFSETS.clear()
