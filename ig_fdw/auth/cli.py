@@ -119,13 +119,23 @@ def cmd_auth_url(args, opts):
     return 0
 
 
+_OFF_NOTHING_STORED = (
+    "With InitiateOAuth=OFF a server uses only the OAuthAccessToken of its user mapping: put this token there "
+    "(--show-token prints it; ALTER USER MAPPING ... OPTIONS (SET OAuthAccessToken '...')), or run this command "
+    "with InitiateOAuth=REFRESH and the server's OAuthSettingsLocation, and use REFRESH in the server too.")
+
+
 def cmd_exchange(args, opts):
     from . import exchange_verifier
     provider = _provider(opts)
     info = exchange_verifier(opts, args.verifier, expected_state=args.state, provider=provider)
-    _print("OK: long-lived token stored in %s (expires %s)" % (
-        provider.settings_path if opts.initiate_oauth != "OFF" else "(not stored: InitiateOAuth=OFF)",
-        _fmt_time(info.expires_at, provider.clock)))
+    if opts.initiate_oauth == "OFF":
+        _print("OK: long-lived token obtained (expires %s) but NOT stored: InitiateOAuth=OFF stores nothing"
+               % _fmt_time(info.expires_at, provider.clock))
+        _print(_OFF_NOTHING_STORED, sys.stderr)
+    else:
+        _print("OK: long-lived token stored in %s (expires %s)" % (provider.settings_path,
+                                                                  _fmt_time(info.expires_at, provider.clock)))
     if args.show_token:
         sys.stdout.write(info.access_token + "\n")
     return 0
@@ -300,7 +310,7 @@ def cmd_login(args, opts):
     from . import exchange_verifier
     provider = _provider(opts)
     info = exchange_verifier(opts, result["code"], provider=provider)
-    where = provider.settings_path if opts.initiate_oauth != "OFF" else "(not stored: InitiateOAuth=OFF)"
+    where = provider.settings_path if opts.initiate_oauth != "OFF" else "nowhere (InitiateOAuth=OFF)"
     _print("OK: authorized; long-lived token stored in %s (expires %s)" % (where, _fmt_time(info.expires_at,
                                                                                              provider.clock)))
     if args.show_token:

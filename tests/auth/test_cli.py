@@ -151,3 +151,18 @@ def test_option_precedence(monkeypatch):
     assert o.scope == "s_conn"                   # --connection > IG_FDW_SCOPE
     assert o.version == "v21.0"                  # IG_FDW_<PROP> > IG_FDW_CONNECTION
     assert o.pagesize == 10                      # IG_FDW_CONNECTION > defaults
+
+
+def test_exchange_with_initiate_oauth_off_says_nothing_is_stored(sb, make_opts_dict, capsys, monkeypatch):
+    monkeypatch.setattr(auth_cli, "CLOCK", sb.now)
+    d = make_opts_dict(initiateoauth="OFF")
+    opts = resolve(d)
+    r = requests.get(authorization_url(opts), allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(r.headers["Location"]).query.split("#")[0])["code"][0]
+    secret(code)
+    conn_d = dict(d)
+    del conn_d["oauthclientsecret"]
+    monkeypatch.setenv("IG_FDW_OAUTHCLIENTSECRET", sb.app_secret)
+    rc, out, err = run(capsys, "exchange", "--connection", connection_string(conn_d), "--verifier", code)
+    assert rc == 0 and "NOT stored" in out and "SET OAuthAccessToken" in err and "InitiateOAuth=REFRESH" in err
+    assert not os.path.exists(opts.settings_path())
