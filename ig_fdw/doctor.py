@@ -119,6 +119,11 @@ def check_account(opts, token):
     try:
         body = client.get(target, fields=["id", "username"])
     except GraphError as e:
+        from ig_fdw.account_check import diagnose
+        better = diagnose(opts, lambda path, params=None: client.get(path, params=params), target, e) \
+            if opts.business_account_id else None
+        if better is not None:   # a wrong id or a Page id: say which account to use
+            return Check("business account reachable", False, better.message, better.hint)
         return Check("business account reachable", False, str(e),
                      "Check BusinessAccountId (`ig-fdw accounts` lists those the token sees) and the scopes "
                      "instagram_basic, pages_show_list, pages_read_engagement.")
