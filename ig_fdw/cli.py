@@ -48,19 +48,30 @@ def _add_doctor(sub):
 
     def cmd_doctor(args, opts):
         from ig_fdw import doctor
-        checks = doctor.run(opts, pg_config=args.pg_config, python=args.python, pythonpath=args.pythonpath)
+        if doctor.wants_server(args.dsn):
+            checks = doctor.server_checks(args.dsn, args.server, psql=args.psql)
+            print("(checked by the database server, through SQL)")
+        else:
+            checks = doctor.run(opts, pg_config=args.pg_config, python=args.python, pythonpath=args.pythonpath)
+            print("(checked in this shell, with its Python and files; --dsn or PG* variables ask the server)")
         print(doctor.render(checks))
         return 0 if all(c.ok for c in checks) else 1
 
     p = sub.add_parser("doctor", help="check the installation and the connection, saying what to fix",
                        description="Checks, in order: the runtime is installed; the Python PostgreSQL embeds "
                                    "imports ig_fdw and its dependencies; the OAuth settings file decrypts; the "
-                                   "token is valid (and its scopes); the business account is reachable.")
+                                   "token is valid (and its scopes); the business account is reachable. With "
+                                   "--dsn (or PG* variables) the server itself makes the checks, through SQL.")
     _common(p)
     p.add_argument("--pg-config", default="pg_config", help="pg_config of the server (default: on PATH)")
     p.add_argument("--python", default="/usr/bin/python3", help="the Python the server embeds")
     p.add_argument("--pythonpath", default=None,
                    help="PYTHONPATH of the server (default: this process's)")
+    p.add_argument("--dsn", default=None,
+                   help="libpq connection string or URI of the database: check through SQL what the server sees "
+                        "(also when PGHOST / PGDATABASE / ... are set)")
+    p.add_argument("--server", default=None, help="with --dsn: the ig_fdw server to check (default: the only one)")
+    p.add_argument("--psql", default="psql", help="psql to run the SQL with (default: on PATH)")
     p.set_defaults(func=_run(cmd_doctor))
 
 

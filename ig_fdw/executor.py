@@ -8,7 +8,7 @@ are produced lazily, so a LIMIT stops paging.
 import itertools
 
 from ig_fdw.graph.batch import BatchRequest, chunked
-from ig_fdw.graph.errors import GraphError, NotFound, PermissionDenied
+from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound, PermissionDenied
 from ig_fdw.rows import build_row, parse_graph_time
 from ig_fdw import insights as insights_mod
 
@@ -24,8 +24,9 @@ class ScanContext:
     version: the Graph API version ('v22.0').
     """
 
-    def __init__(self, client, accounts, notice, lookup, version, procedures=None):
+    def __init__(self, client, accounts, notice, lookup, version, procedures=None, check_account=None):
         self.client = client
+        self.check_account = check_account   # (account id, error) -> a clearer error, or None
         self.accounts = accounts
         self.notice = notice
         self.lookup = lookup
@@ -95,10 +96,21 @@ def run_ids(plan, ctx):
         yield build_row(plan.table, plan.columns, obj, {})
 
 
+def _account_error(ctx, acct, err):
+    """An error on the account node itself: when BusinessAccountId is the wrong id, say so instead."""
+    better = ctx.check_account(acct, err) if ctx.check_account is not None else None
+    return better or err
+
+
 def run_node(plan, ctx):
     fields = list(dict.fromkeys(plan.fields + ["id"]))
     accounts = ctx.accounts(plan.accounts)
-    for acct, obj in _read_many(ctx, accounts, fields):
+    results = ctx.client.get_many(accounts, fields=fields)
+    for acct, obj in zip(accounts, results):
+        if isinstance(obj, NotFound) and plan.accounts:
+            continue   # WHERE business_account_id = an id that does not exist: no row
+        if isinstance(obj, Exception):   # the configured account: never silently empty
+            raise _account_error(ctx, acct, obj)
         yield build_row(plan.table, plan.columns, obj, {"business_account_id": acct})
 
 
@@ -114,8 +126,13 @@ def run_edge(plan, ctx):
     if src.parent == "account":
         for acct in ctx.accounts(plan.accounts):
             path = "%s/%s" % (acct, src.edge)
-            for obj in ctx.client.paginate(path, params, plan.fields, limit=plan.limit):
-                yield build_row(table, plan.columns, obj, {"business_account_id": acct})
+            try:
+                for obj in ctx.client.paginate(path, params, plan.fields, limit=plan.limit):
+                    yield build_row(table, plan.columns, obj, {"business_account_id": acct})
+            except GraphError as err:
+                if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
+                    raise   # token, permission, rate limit, network: not about the account id
+                raise _account_error(ctx, acct, err) from None
         return
     if _needs_account(plan):
         params = _params(plan, ctx.accounts(plan.accounts)[0])

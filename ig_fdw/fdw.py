@@ -13,7 +13,7 @@ import os
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, executor, planner
+from ig_fdw import catalog, executor, planner, server_check
 from ig_fdw.graph.redact import register_secret
 
 TABLE_OPTIONS = ("table", "writemode")
@@ -50,9 +50,20 @@ class Connection(object):
         for secret in self.opts.secrets():
             register_secret(secret)
         self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts))
+        if self.opts.initiate_oauth != "OFF" and not self.opts.given("login"):
+            self._adopt_settings_file()
         self.client = GraphClient(interrupt_check=_check_interrupts,
-                                  **auth.graph_client_kwargs(self.opts, self.tokens))
+                                  **auth.graph_client_kwargs(self.tokens.opts, self.tokens))
         self._accounts = None
+
+    def _adopt_settings_file(self):
+        """A later connection names only the settings file: its Login picks the Graph host.  A file that
+        cannot be read now fails again, with its own message, when the first request needs the token."""
+        from ig_fdw import auth
+        try:
+            self.tokens.load()
+        except auth.AuthError:
+            pass
 
     def accounts(self, requested=None):
         """The business accounts a scan reads: the filter's, the option's, or
@@ -63,13 +74,20 @@ class Connection(object):
             return [self.opts.business_account_id]
         if self._accounts is None:
             from ig_fdw import auth
-            if self.opts.login == "instagram":
+            if self.tokens.opts.login == "instagram":   # Login may come from the settings file
                 me = self.client.get("me", fields=["id", "user_id", "username"])
                 self._accounts = [str(me.get("user_id") or me["id"])]
             else:
                 found = auth.discover_business_accounts(self.opts, _getter(self.client))
                 self._accounts = [auth.choose_business_account(self.opts, found)]
         return self._accounts
+
+
+    def check_account(self, account_id, error):
+        """A clearer error than the API's when the account node fails: BusinessAccountId is not an account
+        the token sees, or is a Facebook Page id (ig_fdw.account_check); None otherwise."""
+        from ig_fdw import account_check
+        return account_check.diagnose(self.tokens.opts, _getter(self.client), account_id, error)
 
 
 def _getter(client):
@@ -100,6 +118,8 @@ class InstagramFDW(ForeignDataWrapper):
         super(InstagramFDW, self).__init__(fdw_options, fdw_columns)
         name = fdw_options.get("table")
         self.table = catalog.get(name) if name else None
+        if self.table is None and name == server_check.PROBE_TABLE:   # ig-fdw doctor --dsn, not imported
+            self.table = server_check.probe_table()
         if self.table is None:
             raise FdwError("foreign table option table '%s' is not an ig_fdw table" % name if name else
                            "the foreign table has no option 'table'",
@@ -172,7 +192,7 @@ class InstagramFDW(ForeignDataWrapper):
         conn.client.reset_stats()
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
-                                   procedures=self._procedure)
+                                   procedures=self._procedure, check_account=conn.check_account)
         rows = executor.execute(plan, ctx)
         return self._recent.wrap(rows) if self._recent is not None else rows
 
@@ -228,6 +248,8 @@ class InstagramFDW(ForeignDataWrapper):
     def _procedure(self, name, inputs):
         """Once per statement per inputs, even if PostgreSQL rescans (codes are single-use)."""
         from ig_fdw import procedures
+        if name == server_check.PROBE_TABLE:
+            return [{"report": server_check.report(lambda: self.conn, _check_interrupts is not None)}]
         if getattr(self, "_procedure_call", None) is None:
             self._procedure_call = procedures.ProcedureCall()
         conn = self.conn
@@ -250,7 +272,8 @@ class InstagramFDW(ForeignDataWrapper):
             raise FdwError("invalid value for option \"WriteMode\": '%s'" % mode, sqlstate="22023",
                            hint="WriteMode is 'immediate' (each row is sent by its statement) or 'on_commit' "
                                 "(rows are sent at COMMIT, nothing on ROLLBACK); see docs/writes.md.")
-        if level == "table" and "table" in options and catalog.get(options["table"]) is None:
+        if level == "table" and "table" in options and catalog.get(options["table"]) is None and \
+                options["table"] != server_check.PROBE_TABLE:
             raise FdwError("table '%s' is not an ig_fdw table" % options["table"], sqlstate="HV00D",
                            hint="Known tables: %s" % ", ".join(catalog.names()))
 

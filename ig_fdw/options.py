@@ -78,7 +78,7 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
     _p("OAuthClientId", "oauth_client_id", "str",
        doc="App ID of your Meta app (Instagram app ID for Instagram Login). ig_fdw has no embedded app."),
     _p("OAuthClientSecret", "oauth_client_secret", "str", secret=True, levels=(U,),
-       doc="App secret. Also the default key of the settings file. USER MAPPING only."),
+       doc="App secret; kept in the encrypted settings file for later refreshes. USER MAPPING only."),
     _p("OAuthAccessToken", "oauth_access_token", "str", secret=True, levels=(U,),
        doc="An access token: used as is with InitiateOAuth=OFF, else seeds the settings file. "
            "USER MAPPING only."),
@@ -93,10 +93,14 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
        doc="Settings file (or a directory, to hold OAuthSettings.txt). Default: the per-server directory "
            "(see below). SERVER only: it names files the server's OS user writes."),
     _p("OAuthSettingsKey", "oauth_settings_key", "str", secret=True, levels=(U,),
-       doc="Explicit key (passphrase) of the settings file instead of OAuthClientSecret. USER MAPPING only."),
+       doc="Explicit key (passphrase) of a new settings file instead of a key file. USER MAPPING only."),
     _p("OAuthSettingsKeyFile", "oauth_settings_key_file", "path", levels=(S,),
-       doc="File whose content is the key of the settings file (takes precedence over OAuthClientSecret). "
-           "SERVER only: it names a file the server's OS user reads."),
+       doc="File whose content is the key of the settings file (created with a random key when missing). "
+           "Default: <settings file>.key beside it. SERVER only: it names a file the server's OS user reads."),
+    _p("OAuthSettingsKeySource", "oauth_settings_key_source", "enum", "keyfile", ("keyfile", "clientsecret"),
+       doc="Key of a new settings file: keyfile = a random key in OAuthSettingsKeyFile or <settings file>.key "
+           "(later connections need only OAuthSettingsLocation); clientsecret = derived from OAuthClientSecret "
+           "(copy the settings file alone to a machine with the same app secret)."),
     _p("Version", "version", "version", DEFAULT_VERSION,
        doc="Graph API version."),
     _p("AuthenticateAsPage", "authenticate_as_page", "str",

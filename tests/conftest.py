@@ -18,6 +18,13 @@ def remember_secret(value):
         SECRETS.add(value)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_api_clock():
+    """Each test starts without a learnt API clock: sandboxes reuse ports and some tests move their clocks."""
+    from ig_fdw.graph import apiclock
+    apiclock.reset()
+
+
 @pytest.fixture(scope="session")
 def cluster():
     """A throwaway cluster with the runtime built and installed; always stopped."""

@@ -10,7 +10,7 @@ file, the flows of both login flavours and the Graph client's token provider.
 See docs/oauth.md for the flows and the file format.
 """
 
-import time
+from ig_fdw.graph import apiclock
 
 from . import oauth
 from . import provider as provider_mod
@@ -41,7 +41,7 @@ def exchange_verifier(opts, verifier, callback_url=None, settings_dir_default=No
     if expected_state is not None and state is not None and state != expected_state:
         raise AuthError("the state returned with the code does not match the one sent",
                         "Start the authorization again (possible cross-site request forgery).")
-    clock = clock or (provider.clock if provider is not None else time.time)
+    clock = clock or (provider.clock if provider is not None else apiclock.clock_for(opts.api_base))
     try:
         info = oauth.exchange_code(opts, code, callback_url, clock=clock)
     except AuthError as e:
@@ -68,7 +68,7 @@ def refresh_access_token(opts, access_token=None, settings_dir_default=None, per
     lock and the file updated.  With one, that token is refreshed and the
     result persisted unless ``persist`` is false or InitiateOAuth=OFF.
     """
-    clock = clock or (provider.clock if provider is not None else time.time)
+    clock = clock or (provider.clock if provider is not None else apiclock.clock_for(opts.api_base))
     if access_token is None:
         if opts.initiate_oauth == "OFF":
             if not opts.oauth_access_token:
@@ -78,6 +78,7 @@ def refresh_access_token(opts, access_token=None, settings_dir_default=None, per
         provider = provider or TokenProvider(opts, settings_dir_default, clock=clock)
         provider.token()
         st = provider.load()
+        opts = provider.opts   # with what the file remembers (a later connection gives only its location)
         age = clock() - (st.get("obtained_at") or clock())
         if opts.login == "instagram" and age < provider_mod.IG_MIN_AGE:
             raise AuthError("an Instagram Login token can be refreshed only once it is at least 24 hours old "

@@ -94,13 +94,14 @@ def _print(text, stream=None):
     stream.flush()
 
 
-def _fmt_time(t):
+def _fmt_time(t, clock=None):
+    """An epoch as UTC plus the time left, counted on ``clock`` (the API's, like the expiry itself)."""
     if t is None:
         return "unknown"
     if t == 0:
         return "never"
-    now = (CLOCK or time.time)()
-    left = t - now
+    now = (clock or CLOCK or time.time)()
+    left = int(round(t - now))   # the API's Date has whole seconds
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
     if left <= 0:
         return "%s (EXPIRED)" % when
@@ -118,13 +119,23 @@ def cmd_auth_url(args, opts):
     return 0
 
 
+_OFF_NOTHING_STORED = (
+    "With InitiateOAuth=OFF a server uses only the OAuthAccessToken of its user mapping: put this token there "
+    "(--show-token prints it; ALTER USER MAPPING ... OPTIONS (SET OAuthAccessToken '...')), or run this command "
+    "with InitiateOAuth=REFRESH and the server's OAuthSettingsLocation, and use REFRESH in the server too.")
+
+
 def cmd_exchange(args, opts):
     from . import exchange_verifier
     provider = _provider(opts)
     info = exchange_verifier(opts, args.verifier, expected_state=args.state, provider=provider)
-    _print("OK: long-lived token stored in %s (expires %s)" % (
-        provider.settings_path if opts.initiate_oauth != "OFF" else "(not stored: InitiateOAuth=OFF)",
-        _fmt_time(info.expires_at)))
+    if opts.initiate_oauth == "OFF":
+        _print("OK: long-lived token obtained (expires %s) but NOT stored: InitiateOAuth=OFF stores nothing"
+               % _fmt_time(info.expires_at, provider.clock))
+        _print(_OFF_NOTHING_STORED, sys.stderr)
+    else:
+        _print("OK: long-lived token stored in %s (expires %s)" % (provider.settings_path,
+                                                                  _fmt_time(info.expires_at, provider.clock)))
     if args.show_token:
         sys.stdout.write(info.access_token + "\n")
     return 0
@@ -134,7 +145,8 @@ def cmd_refresh(args, opts):
     from . import refresh_access_token
     provider = _provider(opts)
     info = refresh_access_token(opts, provider=provider)
-    _print("OK: token refreshed, expires %s; stored in %s" % (_fmt_time(info.expires_at), provider.settings_path))
+    _print("OK: token refreshed, expires %s; stored in %s" % (_fmt_time(info.expires_at, provider.clock),
+                                                             provider.settings_path))
     if args.show_token:
         sys.stdout.write(info.access_token + "\n")
     return 0
@@ -143,12 +155,14 @@ def cmd_refresh(args, opts):
 def cmd_status(args, opts):
     provider = _provider(opts)
     from .settings import describe
-    out = {"InitiateOAuth": opts.initiate_oauth, "Login": opts.login}
+    out = {"InitiateOAuth": opts.initiate_oauth}
     if opts.initiate_oauth != "OFF":
         out["settings file"] = describe(provider.settings_path)
     token = provider.token()
+    opts = provider.opts   # with the app and Login the settings file remembers
+    out["Login"] = opts.login
     st = provider.status()
-    out["expires"] = _fmt_time(st.get("expires_at")) if opts.initiate_oauth != "OFF" else "unknown (OFF)"
+    expires_at = st.get("expires_at") if opts.initiate_oauth != "OFF" else None
     out["scopes"] = st.get("scopes")
     if opts.login == "facebook" and opts.oauth_client_id and opts.oauth_client_secret:
         data = oauth.debug_token(opts, token)
@@ -156,7 +170,9 @@ def cmd_status(args, opts):
         out["token type"] = data.get("type")
         out["valid"] = data.get("is_valid")
         if data.get("expires_at") is not None:
-            out["expires (debug_token)"] = _fmt_time(int(data["expires_at"]))
+            expires_at = int(data["expires_at"])   # the API's own word; the file's agrees (same clock)
+    out["expires"] = _fmt_time(expires_at, provider.clock) if (expires_at is not None or
+                                                               opts.initiate_oauth != "OFF") else "unknown (OFF)"
     if opts.authenticate_as_page:
         out["page"] = provider.status().get("page_id")
     try:
@@ -166,15 +182,19 @@ def cmd_status(args, opts):
         out["business account"] = "not chosen: %s" % e.message
     if st.get("refreshes") is not None:
         out["refreshes"] = st.get("refreshes")
-    if args.json:
-        _print(json.dumps(out, indent=2, sort_keys=True, default=str))
-    else:
-        for k, v in out.items():
-            if isinstance(v, dict):
-                v = ", ".join("%s=%s" % kv for kv in v.items())
-            elif isinstance(v, list):
-                v = ",".join(v)
-            _print("%-22s %s" % (k + ":", v))
+    if args.json:   # JSON only on stdout (scripts parse it); the token only as a member, on request
+        body = json.loads(redact(json.dumps(out, default=str)))
+        if args.show_token:
+            body["token"] = token
+        sys.stdout.write(json.dumps(body, indent=2, sort_keys=True) + "\n")
+        sys.stdout.flush()
+        return 0
+    for k, v in out.items():
+        if isinstance(v, dict):
+            v = ", ".join("%s=%s" % kv for kv in v.items())
+        elif isinstance(v, list):
+            v = ",".join(v)
+        _print("%-22s %s" % (k + ":", v))
     if args.show_token:
         sys.stdout.write("token: " + token + "\n")
     else:
@@ -290,8 +310,9 @@ def cmd_login(args, opts):
     from . import exchange_verifier
     provider = _provider(opts)
     info = exchange_verifier(opts, result["code"], provider=provider)
-    where = provider.settings_path if opts.initiate_oauth != "OFF" else "(not stored: InitiateOAuth=OFF)"
-    _print("OK: authorized; long-lived token stored in %s (expires %s)" % (where, _fmt_time(info.expires_at)))
+    where = provider.settings_path if opts.initiate_oauth != "OFF" else "nowhere (InitiateOAuth=OFF)"
+    _print("OK: authorized; long-lived token stored in %s (expires %s)" % (where, _fmt_time(info.expires_at,
+                                                                                             provider.clock)))
     if args.show_token:
         sys.stdout.write(info.access_token + "\n")
     return 0

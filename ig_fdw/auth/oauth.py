@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from ig_fdw.graph import apiclock
 from ig_fdw.graph.redact import register_secret
 
 from .errors import AccountChoiceError, AuthError, NoClientId
@@ -110,6 +111,7 @@ def http_json(method, url, what, opts=None, params=None, data=None, token=None):
         raise AuthError("%s failed: cannot reach %s: %s" % (what, _host(url), type(e).__name__),
                         "Check the network and the host options (graph_url, ig_graph_url, ig_api_url).",
                         sqlstate="08001") from None
+    apiclock.observe(url, resp.headers.get("Date"))  # expiries are judged by the API's clock
     try:
         body = resp.json()
     except ValueError:
@@ -218,30 +220,27 @@ def exchange_code(opts, code, callback_url=None, clock=time.time):
 def fb_exchange(opts, token, clock=time.time):
     """``fb_exchange_token``: a (short- or long-lived) user token -> a fresh long-lived one."""
     require_client(opts)
-    now = clock()
     body = http_json("GET", "%s/%s/oauth/access_token" % (opts.graph_url, opts.version),
                      "long-lived token exchange (fb_exchange_token)", opts, params={
                          "grant_type": "fb_exchange_token", "client_id": opts.oauth_client_id,
                          "client_secret": opts.oauth_client_secret, "fb_exchange_token": token})
-    return _info(body, now, "user_long")
+    return _info(body, clock(), "user_long")  # clock() after the answer: it has taught the API's Date
 
 
 def ig_exchange(opts, token, clock=time.time):
     """``ig_exchange_token``: short-lived Instagram token -> long-lived (60 days)."""
     require_client(opts)
-    now = clock()
     body = http_json("GET", opts.ig_graph_url + "/access_token", "long-lived token exchange (ig_exchange_token)",
                      opts, params={"grant_type": "ig_exchange_token", "client_secret": opts.oauth_client_secret,
                                    "access_token": token})
-    return _info(body, now, "ig_long")
+    return _info(body, clock(), "ig_long")
 
 
 def ig_refresh(opts, token, clock=time.time):
     """``ig_refresh_token``: long-lived Instagram token (>= 24 h old) -> new 60 days."""
-    now = clock()
     body = http_json("GET", opts.ig_graph_url + "/refresh_access_token", "token refresh (ig_refresh_token)",
                      opts, params={"grant_type": "ig_refresh_token", "access_token": token})
-    return _info(body, now, "ig_long")
+    return _info(body, clock(), "ig_long")
 
 
 def refresh_token_once(opts, token, clock=time.time):

@@ -18,11 +18,12 @@ import os
 import threading
 import time
 
+from ig_fdw.graph import apiclock
 from ig_fdw.graph.redact import redact, redacting_logger, register_secret
 
 from . import oauth
 from .errors import AuthError, NeedsAuthorization, NoClientId
-from .settings import SettingsFile, key_material
+from .settings import SettingsFile, SettingsKeys
 
 log = redacting_logger("ig_fdw.auth")
 
@@ -87,12 +88,19 @@ class TokenProvider:
     ``settings_dir_default``: directory of OAuthSettings.txt when
     OAuthSettingsLocation is unset (the FDW passes a per-server directory in
     the data directory; the CLI :func:`default_cli_settings_dir`).
-    ``clock``: epoch seconds (tests pass the sandbox clock).
+    ``clock``: epoch seconds; by default the API's clock (the ``Date`` of its
+    responses, see :mod:`ig_fdw.graph.apiclock`), because the expiries it
+    compares with come from the API.
+
+    ``opts`` are the options as given; ``self.opts`` adds what the settings
+    file remembers and the options do not say (app id and secret, Login), so
+    that a later connection needs only OAuthSettingsLocation.
     """
 
     def __init__(self, opts, settings_dir_default=None, clock=None):
         self.opts = opts
-        self.clock = clock or time.time
+        self._given_opts = opts
+        self.clock = clock or self._api_clock
         self.mode = opts.initiate_oauth
         path = opts.settings_path(settings_dir_default or default_cli_settings_dir())
         self.settings_path = os.path.abspath(path)
@@ -114,6 +122,9 @@ class TokenProvider:
     def __repr__(self):
         return "TokenProvider(%s, %s, %r)" % (self.identity, self.mode, self.settings_path)
 
+    def _api_clock(self):
+        return apiclock.now(self.opts.api_base)
+
     @property
     def app_secret(self):
         """Secret for the Graph client's appsecret_proof (Facebook Login only), else None."""
@@ -123,9 +134,8 @@ class TokenProvider:
     @property
     def settings(self):
         if self._settings is None:
-            source, material = key_material(self.opts)
-            self._settings = SettingsFile(self.settings_path, material, source or "client_secret",
-                                          self.opts.oauth_client_id)
+            self._settings = SettingsFile(self.settings_path, SettingsKeys.from_options(self._given_opts),
+                                          client_id=self._given_opts.oauth_client_id)
         return self._settings
 
     def load(self):
@@ -142,9 +152,27 @@ class TokenProvider:
         return self._state
 
     def _register(self, st):
+        """Every state read passes here: its secrets are redacted from then on, and adopted."""
         if st:
             register_secret(st.get("access_token"))
             register_secret(st.get("page_token"))
+            register_secret(st.get("client_secret"))
+            self._adopt(st)
+
+    def _adopt(self, st):
+        """Take the app id and secret and the Login flavour from the file when the options do not give them
+        (CData's later connections: InitiateOAuth=REFRESH and OAuthSettingsLocation are enough)."""
+        given = self._given_opts
+        changes = {}
+        if st.get("login") and not given.given("login"):
+            changes["login"] = st["login"]
+        if st.get("client_id") and not given.oauth_client_id:
+            changes["oauth_client_id"] = st["client_id"]
+        same_app = (changes.get("oauth_client_id") or given.oauth_client_id) == st.get("client_id")
+        if st.get("client_secret") and not given.oauth_client_secret and same_app:
+            changes["oauth_client_secret"] = st["client_secret"]
+        if changes:
+            self.opts = given.replace(**changes)
 
     def _save(self, st):
         self._register(st)
@@ -165,6 +193,7 @@ class TokenProvider:
     def _state_from(self, info, old=None, **extra):
         now = self.clock()
         st = {"format": 1, "login": self.opts.login, "client_id": self.opts.oauth_client_id,
+              "client_secret": self.opts.oauth_client_secret or (old or {}).get("client_secret"),
               "access_token": info.access_token, "token_type": info.token_type,
               "expires_at": info.expires_at if info.expires_in >= 0 else 0,
               "obtained_at": int(info.obtained_at), "issued_at": int(now), "scopes": info.scopes,
@@ -188,7 +217,7 @@ class TokenProvider:
             st = self.load()
             if st is None or self._seed_changed(st):
                 st = self._bootstrap()
-            if st.get("login") and st["login"] != self.opts.login:
+            if st.get("login") and st["login"] != self.opts.login:   # Login given and not the file's
                 raise self._needs("the settings file %s holds a %s Login token but Login=%s"
                                   % (self.settings_path, st["login"], self.opts.login))
             if self._needs_refresh(st):
@@ -204,8 +233,7 @@ class TokenProvider:
                 if self.opts.authenticate_as_page and self._page and self._page[1] == stale_token:
                     self._page = None
                     return self._off_token()
-                raise self._needs("the access token (OAuthAccessToken, InitiateOAuth=OFF) was rejected by the "
-                                  "Graph API and InitiateOAuth=OFF never refreshes it")
+                raise self._off_rejected()
             with self.settings.lock():
                 st = self.settings.read()
                 self._state, self._stat = st, self.settings.stat_key()
@@ -246,7 +274,8 @@ class TokenProvider:
             return chosen
 
     def accounts(self):
-        return oauth.discover_business_accounts(self.opts, oauth.graph_getter(self.opts, self._user_token()))
+        token = self._user_token()   # first: it reads the file, whose Login and app the next calls use
+        return oauth.discover_business_accounts(self.opts, oauth.graph_getter(self.opts, token))
 
     def _user_token(self):
         if self.mode == "OFF":
@@ -260,6 +289,19 @@ class TokenProvider:
     # -- internals -------------------------------------------------------
     def _needs(self, reason):
         return needs_authorization(self.opts, reason, self.settings_path)
+
+    def _off_rejected(self):
+        """InitiateOAuth=OFF and the API rejected the token: nothing here can fix it, a new token or a mode that
+        keeps and refreshes one can (an authorization through ig-fdw stores nothing with OFF)."""
+        conn = connection_hint_string(self.opts.replace(initiate_oauth="REFRESH"), "/path/OAuthSettings.txt")
+        return NeedsAuthorization(
+            "the access token (OAuthAccessToken, InitiateOAuth=OFF) was rejected by the Graph API (expired or "
+            "revoked), and InitiateOAuth=OFF uses it as given, never refreshing it",
+            "Either set a new token in the user mapping: ALTER USER MAPPING FOR CURRENT_USER SERVER <server> "
+            "OPTIONS (SET OAuthAccessToken '<new token>'); or let ig_fdw keep and refresh the token: set "
+            "InitiateOAuth 'REFRESH' and OAuthSettingsLocation in the SERVER options, OAuthClientId and "
+            "OAuthClientSecret, and authorize once (ig-fdw login --connection \"%s\", as the database server's "
+            "OS user; see docs/oauth.md)." % conn)
 
     def _off_token(self):
         tok = self.opts.oauth_access_token
@@ -311,30 +353,30 @@ class TokenProvider:
                 self._save(st)
                 log.info("ig_fdw.auth: settings file %s created from OAuthVerifier", self.settings_path)
                 return st
-            oauth.require_client(opts, secret=False)
-            if self.mode == "REFRESH":
+            if self.mode == "REFRESH":   # a later connection whose file is not where it says: say that first
                 raise self._needs("InitiateOAuth=REFRESH but there is no token settings file at %s and no "
                                   "OAuthAccessToken to start from" % self.settings_path)
+            oauth.require_client(opts, secret=False)
             raise self._needs("no access token yet (no settings file at %s)" % self.settings_path)
 
     def _inspect_seed(self, token):
         """TokenInfo for a token given in OAuthAccessToken; upgraded when short-lived."""
         opts = self.opts
-        now = self.clock()
         if not (opts.oauth_client_id and opts.oauth_client_secret):
-            return oauth.TokenInfo(token, -2, obtained_at=now, kind="given")
+            return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="given")
         if opts.login == "instagram":
             try:
                 return oauth.ig_exchange(opts, token, self.clock)  # a short-lived token
             except AuthError as e:
                 if e.code == 190:
                     raise self._needs("OAuthAccessToken is expired or invalid: %s" % e.message) from None
-            return oauth.TokenInfo(token, -2, obtained_at=now, kind="ig_long")
+            return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="ig_long")
         try:
             data = oauth.debug_token(opts, token)
         except AuthError as e:
             log.info("ig_fdw.auth: debug_token failed (%s); keeping the token with an unknown lifetime", e)
-            return oauth.TokenInfo(token, -2, obtained_at=now, kind="given")
+            return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="given")
+        now = self.clock()   # after debug_token: its Date is the clock expires_at is on
         if data.get("is_valid") is False:
             raise self._needs("OAuthAccessToken is not valid: %s" % ((data.get("error") or {}).get("message")
                                                                      or "expired or revoked"))

@@ -11,11 +11,23 @@ Format (text, three lines)::
   (sorted keys, no secrets).  Lines 1-2, bytes as written, are the AEAD's
   associated data: changing a byte of the header (salt, KDF cost, client id)
   makes decryption fail just like changing the ciphertext.
-* The key is scrypt(key material, salt of the file): the key material is the
-  content of OAuthSettingsKeyFile, else OAuthSettingsKey, else
-  OAuthClientSecret.  So a copy of the file works on another machine that has
-  the same app credentials (headless option 2).  The salt is made when the
-  file is created and kept across rewrites; the nonce is new on every write.
+* The key is scrypt(key material, salt of the file).  The key material is
+  chosen when the file is created and named in the header (``key_source``),
+  so that a later connection knows where to find it:
+
+  - ``key_file_beside`` (the default): the content of ``<file>.key``, 32
+    random bytes written 0600 beside the settings file.  A later connection
+    needs nothing but OAuthSettingsLocation (CData's "later connections");
+    to move the file to another machine, copy both files;
+  - ``key_file``: the content of OAuthSettingsKeyFile (created the same way
+    when it does not exist yet);
+  - ``key``: OAuthSettingsKey;
+  - ``client_secret``: OAuthClientSecret (OAuthSettingsKeySource=clientsecret):
+    a copy of the file alone works on any machine configured with the same
+    app secret (headless option 2).
+
+  The salt is made when the file is created and kept across rewrites, and so
+  is the key source; the nonce is new on every write.
 * The file is 0600 in a 0700 directory.  Writes go to a temp file in the same
   directory (fsync), are renamed over the file and the directory is fsynced;
   a crash at any point leaves the previous file or the new one, never a mix.
@@ -83,6 +95,158 @@ def key_material(opts):
     return None, None
 
 
+BESIDE = "key_file_beside"
+KEY_FILE_SUFFIX = ".key"
+KEY_SOURCE_NAMES = {BESIDE: "the file <settings file>.key beside it", "key_file": "OAuthSettingsKeyFile",
+                    "key": "OAuthSettingsKey", "client_secret": "OAuthClientSecret"}
+
+
+def beside_key_path(settings_path):
+    """The random key file kept beside a settings file (key source ``key_file_beside``)."""
+    return settings_path + KEY_FILE_SUFFIX
+
+
+def _read_key_file(path, what):
+    try:
+        with open(path, "rb") as f:
+            data = f.read().strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise SettingsFileError("cannot read %s %s: %s" % (what, path, e.strerror),
+                                "Check the file's owner and permissions (the server's OS user reads it; "
+                                "mode 0600).", sqlstate="58030")
+    if not data:
+        raise SettingsFileError("%s %s is empty" % (what, path),
+                                "Restore the key file, or move the settings file and the key away and "
+                                "authorize again.")
+    return data
+
+
+def _create_key_file(path):
+    """32 random bytes (base64) in a new 0600 file; an existing file is kept (another writer won)."""
+    data = base64.b64encode(os.urandom(32))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
+    except OSError as e:
+        raise SettingsFileError("cannot create the settings key file %s: %s" % (path, e.strerror),
+                                "Set OAuthSettingsLocation (or OAuthSettingsKeyFile) to a place the server's "
+                                "OS user can write.", sqlstate="58030")
+    try:
+        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
+        os.write(fd, data + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return data
+
+
+class SettingsKeys:
+    """Where the key material of a settings file comes from (see the module doc).
+
+    ``for_new`` picks the source of a new file (creating a random key file
+    when that is the source); ``for_file`` finds the material of an existing
+    file from the source its header names, so that a later connection with
+    only OAuthSettingsLocation can open a file it did not create.
+    ``fixed``: (source, material) used whatever the header says (tests, and
+    callers that hold the key themselves).
+    """
+
+    def __init__(self, key_file=None, key=None, client_secret=None, from_secret=False, fixed=None):
+        self.key_file = os.path.expanduser(key_file) if key_file else None
+        self.key = key.encode("utf-8") if isinstance(key, str) else key
+        self.client_secret = client_secret.encode("utf-8") if isinstance(client_secret, str) else client_secret
+        self.from_secret = from_secret
+        self.fixed = fixed
+
+    @classmethod
+    def from_options(cls, opts):
+        return cls(getattr(opts, "oauth_settings_key_file", None), getattr(opts, "oauth_settings_key", None),
+                   getattr(opts, "oauth_client_secret", None),
+                   (getattr(opts, "oauth_settings_key_source", None) or "keyfile") == "clientsecret")
+
+    def new_source(self):
+        """The source a new file gets with these options (no file is created)."""
+        if self.fixed:
+            return self.fixed[0]
+        if self.key_file:
+            return "key_file"
+        if self.key:
+            return "key"
+        if self.from_secret:
+            return "client_secret"
+        return BESIDE
+
+    def for_new(self, settings_path):
+        """(source, material) for a new settings file; creates the key file when that is the source."""
+        source = self.new_source()
+        if self.fixed:
+            return self.fixed
+        if source == "key":
+            return source, self.key
+        if source == "client_secret":
+            if not self.client_secret:
+                raise SettingsFileError(
+                    "OAuthSettingsKeySource=clientsecret but OAuthClientSecret is not set",
+                    "Put OAuthClientSecret in the USER MAPPING, or drop OAuthSettingsKeySource to keep the key "
+                    "in a file beside the settings file.", path=settings_path)
+            return source, self.client_secret
+        path = self.key_file if source == "key_file" else beside_key_path(settings_path)
+        what = "the settings key file (OAuthSettingsKeyFile)" if source == "key_file" else \
+            "the settings key file"
+        data = _read_key_file(path, what)
+        if data is None:
+            data = _create_key_file(path) or _read_key_file(path, what)
+        return source, data
+
+    def for_file(self, source, settings_path):
+        """The material of an existing file whose header names ``source``; raises saying what is missing."""
+        if self.fixed:
+            return self.fixed[1]
+        if source == BESIDE:
+            path = beside_key_path(settings_path)
+            data = _read_key_file(path, "the settings key file")
+            if data is None:
+                raise SettingsFileError(
+                    "the key of the token settings file %s is missing: it is kept in %s" % (settings_path, path),
+                    "Copy the key file along with the settings file (same directory, name <file>.key, mode "
+                    "0600, owned by the server's OS user), or move the settings file away and authorize again.",
+                    path=settings_path)
+            return data
+        if source == "key_file":
+            if not self.key_file:
+                raise SettingsFileError(
+                    "the token settings file %s is encrypted with the key in an OAuthSettingsKeyFile, and "
+                    "OAuthSettingsKeyFile is not set" % settings_path,
+                    "Set OAuthSettingsKeyFile in the SERVER options (ALTER SERVER ... OPTIONS (ADD "
+                    "OAuthSettingsKeyFile '/path/of/the/key')) or --connection of ig-fdw.", path=settings_path)
+            data = _read_key_file(self.key_file, "the settings key file (OAuthSettingsKeyFile)")
+            if data is None:
+                raise SettingsFileError("the settings key file %s does not exist" % self.key_file,
+                                        "Check OAuthSettingsKeyFile in the SERVER options.", path=settings_path,
+                                        sqlstate="58030")
+            return data
+        if source == "key":
+            if not self.key:
+                raise SettingsFileError(
+                    "the token settings file %s is encrypted with OAuthSettingsKey, which is not set"
+                    % settings_path, "Set OAuthSettingsKey in the USER MAPPING.", path=settings_path)
+            return self.key
+        if source == "client_secret" or not source:
+            if not self.client_secret:
+                raise SettingsFileError(
+                    "no key to decrypt the token settings file %s: it is encrypted with a key derived from "
+                    "OAuthClientSecret" % settings_path,
+                    "Set OAuthClientSecret in the USER MAPPING (or IG_FDW_OAUTHCLIENTSECRET for ig-fdw).",
+                    path=settings_path)
+            return self.client_secret
+        raise SettingsFileError("the token settings file %s names an unknown key source (%s)"
+                                % (settings_path, source), "It was written by a newer ig_fdw; upgrade.",
+                                path=settings_path)
+
+
 def _derive(material, salt, n, r, p):
     ck = (hashlib.sha256(material).digest(), salt, n, r, p)
     with _KEY_CACHE_LOCK:
@@ -116,16 +280,26 @@ def _path_lock(path):
 
 
 class SettingsFile:
-    """One settings file.  ``key_material``: bytes (see :func:`key_material`)."""
+    """One settings file.  ``keys``: a :class:`SettingsKeys`, or the key material itself (bytes, with
+    ``key_source``), used whatever the header says."""
 
-    def __init__(self, path, key_material, key_source="client_secret", client_id=None):
+    def __init__(self, path, keys, key_source="client_secret", client_id=None):
         self.path = os.path.abspath(os.path.expanduser(path))
-        self._material = key_material
-        self.key_source = key_source
+        if not isinstance(keys, SettingsKeys):
+            keys = SettingsKeys(fixed=(key_source, keys)) if keys is not None else SettingsKeys()
+        self.keys = keys
+        self.key_source = keys.new_source()
         self.client_id = client_id
+        self._current = None   # (source, material) of the file last read
 
     def __repr__(self):
         return "SettingsFile(%r)" % self.path
+
+    def describe_key(self):
+        """Where the key of the file last read came from (no secret), for doctor."""
+        source = self._current[0] if self._current else self.key_source
+        name = KEY_SOURCE_NAMES.get(source, source)
+        return name.replace("<settings file>.key", beside_key_path(self.path)) if source == BESIDE else name
 
     @property
     def directory(self):
@@ -199,17 +373,12 @@ class SettingsFile:
     def _corrupt(self, why):
         return SettingsFileError(
             "the token settings file %s cannot be decrypted: %s" % (self.path, why),
-            "It was encrypted with another OAuthClientSecret / OAuthSettingsKey / OAuthSettingsKeyFile, or it "
-            "was modified or truncated. ig_fdw never overwrites or deletes it: fix the key option, or move the "
+            "It was encrypted with another key (key file beside it, OAuthSettingsKeyFile, OAuthSettingsKey or "
+            "OAuthClientSecret), or it was modified or truncated. ig_fdw never overwrites or deletes it: fix the key option, or move the "
             "file away and authorize again (ig-fdw login, or the GetOAuthAccessToken procedure).",
             path=self.path)
 
     def _decrypt(self, raw):
-        if self._material is None:
-            raise SettingsFileError(
-                "no key to decrypt the token settings file %s" % self.path,
-                "Set OAuthClientSecret (or OAuthSettingsKey / OAuthSettingsKeyFile) in the USER MAPPING.",
-                path=self.path)
         lines = raw.split(b"\n")
         if len(lines) < 3 or lines[0] != ("%s %d" % (MAGIC, FORMAT_VERSION)).encode():
             if lines and lines[0].startswith(MAGIC.encode()):
@@ -229,15 +398,20 @@ class SettingsFile:
         except Exception:
             raise self._corrupt("its header or body is malformed (truncated or modified)") from None
         aad = lines[0] + b"\n" + lines[1]
-        key = _derive(self._material, salt, n, r, p)
+        source = header.get("key_source")
+        material = self.keys.for_file(source, self.path)
+        key = _derive(material, salt, n, r, p)
         try:
             plain = AESGCM(key).decrypt(nonce, ct, aad)
         except InvalidTag:
             hint_src = header.get("key_source")
             why = "authentication failed (wrong key, or the file was modified)"
-            if hint_src and hint_src != self.key_source:
+            if self.keys.fixed and hint_src and hint_src != self.key_source:
                 why += "; it was written with the key from %s, this connection uses %s" % (
                     hint_src, self.key_source)
+            elif hint_src:
+                why += "; its key comes from %s (%s), which does not open it" % (
+                    hint_src, KEY_SOURCE_NAMES.get(hint_src, hint_src))
             if header.get("client_id") and self.client_id and header["client_id"] != self.client_id:
                 why += "; it belongs to app %s, this connection uses app %s" % (header["client_id"],
                                                                                self.client_id)
@@ -247,6 +421,7 @@ class SettingsFile:
         except Exception:
             raise self._corrupt("its content is not valid") from None
         state["_salt"] = kdf["salt"]
+        self._current = (self.keys.fixed[0] if self.keys.fixed else source, material)
         return state
 
     def _fail_version(self, first):
@@ -261,26 +436,24 @@ class SettingsFile:
 
         Refuses (SettingsFileError) to replace a file this key cannot decrypt.
         """
-        if self._material is None:
-            raise SettingsFileError(
-                "no key to encrypt the token settings file %s" % self.path,
-                "Set OAuthClientSecret (or OAuthSettingsKey / OAuthSettingsKeyFile) in the USER MAPPING.",
-                path=self.path)
         with self.lock():
             salt_b64 = None
-            if self.exists():
-                current = self.read()  # raises if it cannot be decrypted: never overwrite it
-                salt_b64 = current.get("_salt") if current else None
+            current = self.read() if self.exists() else None  # raises if it cannot be decrypted: never overwrite
+            if current is not None:
+                salt_b64 = current.get("_salt")
+                source, material = self._current   # a rewrite keeps the file's key
+            else:
+                source, material = self.keys.for_new(self.path)
             self._cleanup_temps()
             salt = _b64d(salt_b64) if salt_b64 else os.urandom(16)
             header = {"aead": "AES-256-GCM", "client_id": self.client_id,
                       "kdf": {"name": "scrypt", "n": KDF_N, "r": KDF_R, "p": KDF_P, "salt": _b64e(salt)},
-                      "key_source": self.key_source, "nonce": _b64e(os.urandom(12))}
+                      "key_source": source, "nonce": _b64e(os.urandom(12))}
             line0 = ("%s %d" % (MAGIC, FORMAT_VERSION)).encode()
             line1 = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
             body = {k: v for k, v in state.items() if not k.startswith("_")}
             plain = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-            key = _derive(self._material, salt, KDF_N, KDF_R, KDF_P)
+            key = _derive(material, salt, KDF_N, KDF_R, KDF_P)
             ct = AESGCM(key).encrypt(_b64d(header["nonce"]), plain, line0 + b"\n" + line1)
             data = line0 + b"\n" + line1 + b"\n" + _b64e(ct).encode() + b"\n"
             self._atomic_write(data)
@@ -341,6 +514,8 @@ def describe(path):
         hdr = json.loads(lines[1].decode("utf-8"))
         out["key_source"] = hdr.get("key_source")
         out["client_id"] = hdr.get("client_id")
+        if hdr.get("key_source") == BESIDE:
+            out["key_file"] = beside_key_path(path)
     except Exception:
         out["format"] = "unreadable"
     return {k: redact(v) if isinstance(v, str) else v for k, v in out.items()}

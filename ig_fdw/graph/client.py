@@ -235,7 +235,8 @@ class GraphClient:
                 else:
                     refreshed = True
                     # on a worker: the provider may do HTTP, the caller keeps checking for cancels
-                    self.runner.run(self.tokens.refresh, stale, self._stats)
+                    self.runner.run(self.tokens.refresh, stale, self._stats,
+                                    getattr(last[auth[0]], "message", None))
                     retry.extend(auth)
             pending = sorted(retry)
             if not pending:

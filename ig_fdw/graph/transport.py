@@ -20,7 +20,7 @@ import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
 
-from . import errors
+from . import apiclock, errors
 from .concurrency import current_cancel
 from .errors import (AmbiguousWrite, Cancelled, GraphError, RateLimited, TokenExpired,
                      TransportError, from_error_body)
@@ -129,8 +129,11 @@ class TokenManager:
         register_secret(token)
         return token
 
-    def refresh(self, stale, stats=None):
-        """Return a fresh token; calls the provider only if ``stale`` is still current."""
+    def refresh(self, stale, stats=None, reason=None):
+        """Return a fresh token; calls the provider only if ``stale`` is still current.
+
+        ``reason``: the API's message rejecting ``stale`` ("Session has expired on ..."), added to the
+        provider's error when it cannot refresh, so that the user sees Meta's reason too."""
         with self._lock:
             if stale in self._replaced:
                 return self._replaced[stale]
@@ -140,6 +143,7 @@ class TokenManager:
                 raise
             except Exception as exc:
                 if getattr(exc, "sqlstate", None) and getattr(exc, "hint", None):
+                    _add_reason(exc, reason)
                     raise     # the auth layer's own error already says what to do
                 raise errors.TokenExpired(
                     "the access token expired and refreshing it failed: %s" % redact(exc)) from None
@@ -154,9 +158,19 @@ class TokenManager:
     def auth(self, token):
         """(requests auth object, extra params) authenticating one request."""
         params = {}
-        if self.app_secret:
-            params["appsecret_proof"] = appsecret_proof(token, self.app_secret)
+        secret = self.app_secret or getattr(self.provider, "app_secret", None)  # a later connection: from the file
+        if secret:
+            params["appsecret_proof"] = appsecret_proof(token, secret)
         return BearerAuth(token), params
+
+
+def _add_reason(exc, reason):
+    """Append the API's reason to an auth error's message (once)."""
+    message = getattr(exc, "message", None)
+    if not reason or not isinstance(message, str) or reason in message:
+        return
+    exc.message = redact("%s (the Graph API said: %s)" % (message, reason))
+    exc.args = (exc.message,)
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -259,7 +273,7 @@ class Transport:
                         http_status=exc.http_status) from None
                 refreshed = True
                 log.info("ig_fdw.graph: token rejected (code %s), refreshing once", exc.code)
-                token = self.tokens.refresh(token, self.stats)
+                token = self.tokens.refresh(token, self.stats, exc.message)
                 self._count("retries")
             except _Retry as retry:
                 failures += 1
@@ -359,6 +373,7 @@ class Transport:
 
     def _interpret(self, response, body_bytes, method, url, idempotent):
         status = response.status_code
+        apiclock.observe(url, response.headers.get("Date"))   # token expiry is judged by the API's clock
         usage, regain = parse_usage(response.headers)
         try:
             body = response.json() if body_bytes else None

@@ -1,6 +1,7 @@
 """HTTP transport (http.server, one thread per connection, HTTP/1.1
 keep-alive) and the in-process ``Sandbox`` handle."""
 
+import email.utils
 import json
 import socket
 import threading
@@ -47,6 +48,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # quiet
         pass
+
+    def date_time_string(self, timestamp=None):
+        """The Date header, on the sandbox's clock like everything else it answers (the Graph API's Date is
+        what ig_fdw takes as "now" for token expiry)."""
+        return email.utils.formatdate(self.app.clock.now(), usegmt=True)
 
     def do_GET(self):
         self._handle()

@@ -342,7 +342,10 @@ call_wrapper_validator(const char *wrapper, const char *level, List *options)
 		ereport(WARNING,
 				(errmsg("could not import the wrapper class \"%s\" to check these options: %s",
 						wrapper, value ? mc_pystr(value) : "unknown error"),
-				 errhint("The options are checked when the foreign table is first used.")));
+				 errhint("The options are checked when the foreign table is first used. If the module "
+						 "should be importable, the server's Python does not find it: set PYTHONPATH in "
+						 "the server's environment (Debian: /etc/postgresql/<version>/<cluster>/environment"
+						 ") and restart PostgreSQL.")));
 		Py_XDECREF(type);
 		Py_XDECREF(value);
 		Py_XDECREF(tb);

@@ -181,8 +181,28 @@ def test_headless_option1_cli(sb, make_opts_dict, tmp_path, capsys, monkeypatch)
 
 
 # ------------------------------------------------------------------ headless option 2
-def test_headless_option2_copy_the_settings_file(sb, make_opts, tmp_path):
+def test_headless_option2_copy_the_settings_file_and_its_key(sb, make_opts, tmp_path):
+    """The default key is a random <file>.key beside the file: copy both; the copy needs no app secret."""
     opts = make_opts()
+    code, _ = follow_dialog(authorization_url(opts))
+    info = exchange_verifier(opts, code, clock=sb.now)
+    secret(info.access_token)
+    other = tmp_path / "headless" / "OAuthSettings.txt"
+    other.parent.mkdir()
+    shutil.copy(opts.settings_path(), str(other))
+    o2 = make_opts(path=str(other), oauthclientsecret=None, oauthclientid=None)
+    with pytest.raises(SettingsFileError) as ei:   # the key file was not copied: say so
+        TokenProvider(o2, clock=sb.now).token()
+    assert "OAuthSettings.txt.key" in err_text(ei.value) and "Copy the key file" in ei.value.hint
+    shutil.copy(opts.settings_path() + ".key", str(other) + ".key")
+    sb.reset_stats()
+    assert TokenProvider(o2, clock=sb.now).token() == info.access_token
+    assert sb.stats()["total"] == 0
+
+
+def test_headless_option2_copy_the_settings_file(sb, make_opts, tmp_path):
+    """OAuthSettingsKeySource=clientsecret: the file alone works wherever the same app secret is set."""
+    opts = make_opts(oauthsettingskeysource="clientsecret")
     code, _ = follow_dialog(authorization_url(opts))
     info = exchange_verifier(opts, code, clock=sb.now)
     secret(info.access_token)

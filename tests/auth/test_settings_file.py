@@ -157,3 +157,49 @@ def test_explicit_key_and_key_file(tmp_path):
     with pytest.raises(SettingsFileError) as ei:
         key_material(resolve({"oauthsettingskeyfile": str(tmp_path / "missing")}))
     assert ei.value.sqlstate == "58030"
+
+
+def test_key_sources_are_recorded_and_found_by_later_connections(tmp_path):
+    """The header names where the key is, so that a connection giving nothing but the location opens it."""
+    from ig_fdw.auth.settings import SettingsKeys, describe
+    secret(TOKEN)
+    # default: a random key in <file>.key, 0600; nothing else needed to read it
+    path = str(tmp_path / "a" / "OAuthSettings.txt")
+    SettingsFile(path, SettingsKeys(client_secret="s1-abcdefgh")).write({"access_token": TOKEN})
+    assert stat.S_IMODE(os.stat(path + ".key").st_mode) == 0o600
+    assert describe(path)["key_source"] == "key_file_beside" and describe(path)["key_file"] == path + ".key"
+    later = SettingsFile(path, SettingsKeys())
+    assert later.read()["access_token"] == TOKEN
+    key_before = open(path + ".key", "rb").read()
+    later.write({"access_token": TOKEN + "x"})           # a rewrite keeps the key file
+    assert open(path + ".key", "rb").read() == key_before
+    assert SettingsFile(path, SettingsKeys()).read()["access_token"] == TOKEN + "x"
+    # OAuthSettingsKeyFile naming a file that does not exist yet: created 0600, nothing beside
+    keyfile = str(tmp_path / "my.key")
+    p2 = str(tmp_path / "b" / "OAuthSettings.txt")
+    SettingsFile(p2, SettingsKeys(key_file=keyfile)).write({"access_token": TOKEN})
+    assert stat.S_IMODE(os.stat(keyfile).st_mode) == 0o600 and not os.path.exists(p2 + ".key")
+    with pytest.raises(SettingsFileError) as ei:
+        SettingsFile(p2, SettingsKeys()).read()
+    text = err_text(ei.value)
+    assert "OAuthSettingsKeyFile is not set" in text and "in the SERVER options" in ei.value.hint
+    assert "USER MAPPING" not in ei.value.hint
+    assert SettingsFile(p2, SettingsKeys(key_file=keyfile)).read()["access_token"] == TOKEN
+    # OAuthSettingsKeySource=clientsecret: the secret, and only it, opens the file
+    p3 = str(tmp_path / "c" / "OAuthSettings.txt")
+    SettingsFile(p3, SettingsKeys(client_secret="s1-abcdefgh", from_secret=True)).write({"access_token": TOKEN})
+    assert not os.path.exists(p3 + ".key")
+    with pytest.raises(SettingsFileError) as ei:
+        SettingsFile(p3, SettingsKeys()).read()
+    assert "derived from OAuthClientSecret" in err_text(ei.value) and "USER MAPPING" in ei.value.hint
+    assert SettingsFile(p3, SettingsKeys(client_secret="s1-abcdefgh")).read()["access_token"] == TOKEN
+    with pytest.raises(SettingsFileError):
+        SettingsFile(p3, SettingsKeys(client_secret="another-secret-xyz")).read()
+
+
+def test_option_key_source_clientsecret(tmp_path):
+    o = resolve({"oauthsettingskeysource": "ClientSecret", "oauthclientsecret": "s1-abcdefgh"})
+    assert o.oauth_settings_key_source == "clientsecret"
+    with pytest.raises(Exception) as ei:
+        resolve({"oauthsettingskeysource": "plaintext"})
+    assert "keyfile, clientsecret" in str(ei.value.hint)

@@ -62,6 +62,8 @@ def test_token_invalid(sb):
 def test_account_unreachable(sb):
     check = doctor.check_account(opts_for(sb, businessaccountid="17841400000000000"), sb.user_token())
     assert not check.ok and "ig-fdw accounts" in check.fix
+    assert "is not an Instagram business account this token can see" in check.detail
+    assert sb.accounts[0] in check.detail and "SET BusinessAccountId '%s'" % sb.accounts[0] in check.fix
 
 
 def test_cli_doctor_exit_codes(sb):
@@ -69,6 +71,8 @@ def test_cli_doctor_exit_codes(sb):
     import sys
     conn = "InitiateOAuth=OFF;graph_url=%s;OAuthClientId=%s;BusinessAccountId=%s" % (sb.url, sb.app_id, sb.accounts[0])
     env = dict(os.environ, IG_FDW_OAUTHACCESSTOKEN=sb.user_token(), IG_FDW_OAUTHCLIENTSECRET=sb.app_secret)
+    for v in doctor.PG_ENV:   # PG* variables would make doctor ask a server instead
+        env.pop(v, None)
     ok = subprocess.run([sys.executable, "-m", "ig_fdw", "doctor", "--connection", conn,
                          "--pythonpath", server_pythonpath()], capture_output=True, text=True, env=env, cwd=ROOT)
     assert ok.returncode == 0, ok.stdout + ok.stderr
