@@ -22,14 +22,14 @@ class ScanContext:
     version: the Graph API version ('v22.0').
     """
 
-    def __init__(self, client, accounts, notice, lookup, version, procedures=None):
+    def __init__(self, client, accounts, notice, lookup, version, procedures=None, noticed=None):
         self.client = client
         self.accounts = accounts
         self.notice = notice
         self.lookup = lookup
         self.version = version
         self.procedures = procedures
-        self._noticed = set()
+        self._noticed = set() if noticed is None else noticed   # the FDW shares one per statement
 
     def notice_once(self, key, message):
         if key not in self._noticed:

@@ -118,3 +118,14 @@ def test_batch_items_count_for_rate_limits():
         items = r.json()
         assert [i["code"] for i in items] == [200] * 10 + [400] * 2
         assert json.loads(items[-1]["body"])["error"]["code"] == 17
+
+
+def test_ids_reads_of_instagram_objects_are_buc_calls():
+    with Sandbox(seed=1, budget_per_hour=50) as sb:
+        c = Client(sb)
+        a, b = sb.accounts[:2]
+        r = c.get("/", ids="%s,%s" % (a, b), fields="id")
+        assert r.status_code == 200, r.text
+        app, buc = usage(r)
+        assert app["call_count"] == 0 and set(buc) == {a, b}
+        assert buc[a][0]["call_count"] == 2 and buc[b][0]["call_count"] == 2
