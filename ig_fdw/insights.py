@@ -335,17 +335,29 @@ def _requested_metrics(plan, params):
         else:
             wanted.append(col.source_path)
     if skipped:
-        # one NOTICE for all of them (a SELECT * names several)
-        by_types = {}
-        for name, types in skipped:
-            by_types.setdefault(tuple(types), []).append(name)
-        parts = ["%s %s with metric_type %s" % (", ".join("%s.%s" % (table.name, n) for n in names),
-                                                  "needs" if len(names) == 1 else "need",
-                                                  " or ".join("'%s'" % t for t in types))
-                 for types, names in by_types.items()]
-        plan_notice(plan, "ig_fdw: %s NULL: the Graph API gives %s; this query has metric_type '%s'"
-                    % ("is" if len(skipped) == 1 else "are", "; ".join(parts), metric_type))
+        plan_notice(plan, _metric_type_notice(table, skipped, metric_type))
     return wanted
+
+
+def _metric_type_notice(table, skipped, metric_type):
+    """One NOTICE for every selected column the metric_type cannot give (a
+    SELECT * names several)."""
+    by_types = {}
+    for name, types in skipped:
+        by_types.setdefault(tuple(types), []).append("%s.%s" % (table.name, name))
+    cols = ", ".join(c for names in by_types.values() for c in names)
+    verb = "is" if len(skipped) == 1 else "are"
+
+    def types_text(types):
+        return " or ".join("'%s'" % t for t in types)
+    if len(by_types) == 1:
+        types = next(iter(by_types))
+        return ("ig_fdw: %s %s NULL: the Graph API gives %s only with metric_type %s, and this query has "
+                "metric_type '%s'" % (cols, verb, "it" if len(skipped) == 1 else "them", types_text(types),
+                                      metric_type))
+    parts = "; ".join("%s only with metric_type %s" % (", ".join(names), types_text(types))
+                      for types, names in by_types.items())
+    return "ig_fdw: %s %s NULL with metric_type '%s': the Graph API gives %s" % (cols, verb, metric_type, parts)
 
 
 def plan_notice(plan, message):
