@@ -186,18 +186,19 @@ class InstagramFDW(ForeignDataWrapper):
         except PermissionDenied as err:
             raise self._scope_error(err) from None
 
-    def _scope_error(self, err):
-        login = getattr(getattr(self._conn, "opts", None), "login", "facebook")
-        return scopes.name_table_scope(err, self.table, login)
+    def _login(self):
+        return getattr(getattr(self._conn, "opts", None), "login", "facebook")
+
+    def _scope_error(self, err, operation=None):
+        return scopes.name_table_scope(err, self.table, self._login(), operation)
 
     def _write(self, method, *args):
         try:
             return getattr(self._writer(), method)(*args)
         except PermissionDenied as err:
-            raise self._scope_error(err) from None
+            raise self._scope_error(err, method) from None
         except Exception as err:   # writes.WriteError wrapping a denial: same SQLSTATE, our hint
-            login = getattr(getattr(self._conn, "opts", None), "login", "facebook")
-            raise scopes.name_scope_in_hint(err, self.table, login)
+            raise scopes.name_scope_in_hint(err, self.table, self._login(), method)
 
     # ---- writes (ig_fdw.writes holds the per-table rules, the catalog says which tables)
     @property

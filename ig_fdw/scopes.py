@@ -22,10 +22,20 @@ INSTAGRAM_LOGIN = {
 }
 
 
-def table_scopes(table, login="facebook"):
-    """(the table's own scopes, the basic ones) in the login flavour's names."""
-    own = [s for s in table.scopes if s not in BASIC] or [s for s in table.scopes if s in BASIC]
-    basic = [s for s in table.scopes if s in BASIC and s not in own]
+#: writes that need a permission their table's reads do not (reference 2.5, 2.7)
+WRITE_SCOPES = {
+    ("media", "insert"): ("instagram_content_publish",),      # publishing
+    ("ig_media", "update"): ("instagram_manage_comments",),   # comment_enabled
+}
+
+
+def table_scopes(table, login="facebook", operation=None):
+    """(the table's own scopes, the basic ones) in the login flavour's names;
+    for a write, the permission that write needs."""
+    scopes = WRITE_SCOPES.get((table.name, operation), ()) + tuple(table.scopes)
+    own = [s for s in scopes if s not in BASIC] or [s for s in scopes if s in BASIC]
+    own = list(dict.fromkeys(own))[:1] if (table.name, operation) in WRITE_SCOPES else own
+    basic = [s for s in scopes if s in BASIC and s not in own]
     if login == "instagram":
         own = [INSTAGRAM_LOGIN.get(s, s) for s in own if INSTAGRAM_LOGIN.get(s, s)]
         basic = [INSTAGRAM_LOGIN.get(s, s) for s in basic if INSTAGRAM_LOGIN.get(s, s)]
@@ -39,9 +49,9 @@ def is_missing_permission(err):
     return isinstance(err, PermissionDenied) and "viewers" not in str(getattr(err, "message", err)).lower()
 
 
-def scope_hint(table, login="facebook"):
+def scope_hint(table, login="facebook", operation=None):
     """The HINT for a permission error on ``table``, or None if it has no scopes."""
-    own, basic = table_scopes(table, login) if getattr(table, "scopes", None) else ([], [])
+    own, basic = table_scopes(table, login, operation) if getattr(table, "scopes", None) else ([], [])
     if not own:
         return None
     also = (" (besides %s)" % ", ".join(basic)) if basic else ""
@@ -51,12 +61,12 @@ def scope_hint(table, login="facebook"):
     return "Grant %s%s to the token: %s." % (" and ".join(own), also, how)
 
 
-def name_table_scope(err, table, login="facebook"):
+def name_table_scope(err, table, login="facebook", operation=None):
     """The same error, its message and hint naming the table's missing scope."""
-    hint = scope_hint(table, login) if is_missing_permission(err) else None
+    hint = scope_hint(table, login, operation) if is_missing_permission(err) else None
     if hint is None:
         return err
-    own, _ = table_scopes(table, login)
+    own, _ = table_scopes(table, login, operation)
     return PermissionDenied(
         "%s needs the permission %s, which the access token does not have: %s"
         % (table.name, " and ".join(own), getattr(err, "message", err)),
@@ -64,11 +74,11 @@ def name_table_scope(err, table, login="facebook"):
         http_status=err.http_status, hint=hint)
 
 
-def name_scope_in_hint(err, table, login="facebook"):
+def name_scope_in_hint(err, table, login="facebook", operation=None):
     """A write error that wraps a permission denial (SQLSTATE 42501) keeps
     its message (which rows were sent) and gets the table's scope as hint."""
     if getattr(err, "sqlstate", None) == "42501" and "viewers" not in str(err).lower():
-        hint = scope_hint(table, login)
+        hint = scope_hint(table, login, operation)
         if hint is not None:
             err.hint = hint
     return err

@@ -153,6 +153,9 @@ def test_missing_comments_permission_names_instagram_manage_comments(conn, sandb
     assert "instagram_manage_insights" not in text
     err = error_of(conn, "INSERT INTO ig.comments (media_id, text) VALUES (%s, 'hello')", (media,))
     assert err.diag.sqlstate == "42501" and "instagram_manage_comments" in err.diag.message_hint
+    # turning comments off is a comment permission too, though ig_media itself only needs the basic ones
+    err = error_of(conn, "UPDATE ig.ig_media SET is_comment_enabled = false WHERE id = %s", (media,))
+    assert err.diag.sqlstate == "42501" and "Grant instagram_manage_comments" in err.diag.message_hint
 
 
 def test_missing_insights_permission_is_an_error_not_null_rows(conn, sandbox):

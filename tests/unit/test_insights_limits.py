@@ -91,3 +91,13 @@ def test_removed_metrics_give_one_notice_naming_the_version():
     assert len(ctx.noticed) == 1
     assert "media_insights_post.impressions, media_insights_post.video_views are NULL" in ctx.noticed[0]
     assert "v21.0 and v22.0" in ctx.noticed[0]
+
+
+def test_writes_name_the_permission_the_write_needs():
+    denied = PermissionDenied("(#10) Application does not have permission for this action", code=10)
+    publish = scopes.name_table_scope(denied, catalog.get("media"), operation="insert")
+    assert publish.message.startswith("media needs the permission instagram_content_publish")
+    toggle = scopes.name_table_scope(denied, catalog.get("ig_media"), operation="update")
+    assert toggle.message.startswith("ig_media needs the permission instagram_manage_comments")
+    reply = scopes.name_table_scope(denied, catalog.get("replies"), operation="insert")
+    assert reply.message.startswith("replies needs the permission instagram_manage_comments")
