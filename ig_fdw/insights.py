@@ -442,9 +442,10 @@ def follower_count_error(plan, params, err):
         "today, and this query starts earlier (since %s; %s)"
         % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params), _graph_detail(err)),
         code=getattr(err, "code", None), subcode=getattr(err, "subcode", None),
+        # "days" end at midnight Pacific time, so current_date - 30 can still reach one day too far
         hint="Filter since within the last %d days (e.g. since >= current_date - %d), or select other "
              "metrics too: follower_count is then NULL outside that window." % (FOLLOWER_COUNT_DAYS,
-                                                                                FOLLOWER_COUNT_DAYS))
+                                                                                FOLLOWER_COUNT_DAYS - 1))
 
 
 def retention_error(plan, params, err=None):
