@@ -24,7 +24,8 @@ class ScanContext:
     version: the Graph API version ('v22.0').
     """
 
-    def __init__(self, client, accounts, notice, lookup, version, procedures=None, check_account=None):
+    def __init__(self, client, accounts, notice, lookup, version, procedures=None, check_account=None,
+                 noticed=None):
         self.client = client
         self.check_account = check_account   # (account id, error) -> a clearer error, or None
         self.accounts = accounts
@@ -32,7 +33,7 @@ class ScanContext:
         self.lookup = lookup
         self.version = version
         self.procedures = procedures
-        self._noticed = set()
+        self._noticed = set() if noticed is None else noticed   # the FDW shares one per statement
 
     def notice_once(self, key, message):
         if key not in self._noticed:

@@ -13,7 +13,8 @@ import os
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, executor, planner, server_check
+from ig_fdw import catalog, executor, planner, scopes, server_check
+from ig_fdw.graph.errors import PermissionDenied
 from ig_fdw.graph.redact import register_secret
 
 TABLE_OPTIONS = ("table", "writemode")
@@ -137,6 +138,7 @@ class InstagramFDW(ForeignDataWrapper):
             self._recent = writes.RecentRows()   # lets UPDATE compare with the scanned row
         self._conn = None
         self._executed = False
+        self._noticed = set()     # NOTICEs already given in this statement (rescans repeat none)
 
     @property
     def conn(self):
@@ -183,6 +185,7 @@ class InstagramFDW(ForeignDataWrapper):
 
     def end_scan(self):
         self._executed = False
+        self._noticed.clear()
         self._procedure_call = None     # the statement is over: a new one may exchange again
 
     # ---- execution
@@ -192,9 +195,31 @@ class InstagramFDW(ForeignDataWrapper):
         conn.client.reset_stats()
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
-                                   procedures=self._procedure, check_account=conn.check_account)
-        rows = executor.execute(plan, ctx)
+                                   procedures=self._procedure, check_account=conn.check_account,
+                                   noticed=self._noticed)
+        rows = self._naming_scope(executor.execute(plan, ctx))
         return self._recent.wrap(rows) if self._recent is not None else rows
+
+    def _naming_scope(self, rows):
+        """Rows; a missing permission names this table's own scope (catalog)."""
+        try:
+            yield from rows
+        except PermissionDenied as err:
+            raise self._scope_error(err) from None
+
+    def _login(self):
+        return getattr(getattr(self._conn, "opts", None), "login", "facebook")
+
+    def _scope_error(self, err, operation=None):
+        return scopes.name_table_scope(err, self.table, self._login(), operation)
+
+    def _write(self, method, *args):
+        try:
+            return getattr(self._writer(), method)(*args)
+        except PermissionDenied as err:
+            raise self._scope_error(err, method) from None
+        except Exception as err:   # writes.WriteError wrapping a denial: same SQLSTATE, our hint
+            raise scopes.name_scope_in_hint(err, self.table, self._login(), method)
 
     # ---- writes (ig_fdw.writes holds the per-table rules, the catalog says which tables)
     @property
@@ -213,23 +238,24 @@ class InstagramFDW(ForeignDataWrapper):
         return self._writer_obj
 
     def insert(self, values):
-        return self._writer().insert(values)
+        return self._write("insert", values)
 
     def update(self, rowid, newvalues):
-        return self._writer().update(rowid, newvalues)
+        return self._write("update", rowid, newvalues)
 
     def delete(self, rowid):
-        return self._writer().delete(rowid)
+        return self._write("delete", rowid)
 
     def end_modify(self):
         if getattr(self, "_writer_obj", None) is not None:
-            self._writer_obj.end_statement()
+            self._write("end_statement")
 
     def pre_commit(self):
         if getattr(self, "_writer_obj", None) is not None:
-            self._writer_obj.pre_commit()
+            self._write("pre_commit")
 
     def rollback(self):
+        self._noticed.clear()     # a failed statement ends without end_scan()
         if getattr(self, "_writer_obj", None) is not None:
             self._writer_obj.rollback()
 

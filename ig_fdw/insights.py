@@ -7,9 +7,24 @@ Missing data is NULL, never 0.  Per-media errors that mean "unavailable"
 (code 10 for stories with few viewers, subcode 2108006 for media older than
 the business account) give a row of NULLs and one NOTICE; a metric the API
 rejects is dropped from that request and named in a NOTICE.
+
+Two limits of Meta's answers are turned into something a user can act on
+(issue 17; the Graph API, not this machine's clock, decides where they are):
+
+* ``follower_count`` covers only the last 30 days, excluding today: asked
+  with other metrics, its column is NULL with one NOTICE; asked alone, a
+  clear error saying which ``since`` to use.
+* insights are kept 2 years: a ``since`` further back is a clear error
+  naming the limit, before any call when the API's clock is known, else as
+  soon as the API refuses it (never clamped silently).
+
+NOTICEs are given once per statement (the FDW passes one ``noticed`` set to
+every scan of a statement) and only for columns the query selected.
 """
 
+import datetime
 import re
+import time
 
 from ig_fdw.graph.batch import BatchRequest, chunked
 from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound
@@ -50,6 +65,32 @@ def surface_of(media_type, product_type):
     if product_type == "REELS":
         return REELS
     return FEED
+
+
+def removed_metrics(requested, version):
+    """(metric, version it was removed in) for requested metrics the
+    configured API version no longer has."""
+    v = version_number(version)
+    out = []
+    for name in requested:
+        spec = MEDIA_METRICS.get(name)
+        if spec and spec[1] is not None and v >= spec[1]:
+            out.append((name, spec[1]))
+    return out
+
+
+def notice_removed(plan, ctx, wanted):
+    """One NOTICE per statement for the selected metric columns that are
+    NULL because the configured Version removed the metric."""
+    gone = removed_metrics(wanted, ctx.version)
+    if not gone:
+        return
+    names = ", ".join("%s.%s" % (plan.table.name, m) for m, _ in gone)
+    since = sorted({v for _, v in gone})
+    ctx.notice_once(("removed", plan.table.name, tuple(m for m, _ in gone)),
+                    "ig_fdw: %s %s NULL: the Graph API removed %s in %s (Version is %s)"
+                    % (names, "is" if len(gone) == 1 else "are", "it" if len(gone) == 1 else "them",
+                       " and ".join("v%d.0" % v for v in since), ctx.version))
 
 
 def metrics_for(requested, surface, version):
@@ -104,6 +145,7 @@ def media_insight_rows(plan, ctx):
     table = plan.table
     spec = table.source.insights
     wanted = [table.column(c).source_path for c in _metric_columns(table, plan.columns)]
+    notice_removed(plan, ctx, wanted)
     if plan.parents is not None and wanted and _same_on_every_surface(spec, wanted, ctx.version):
         yield from _media_rows_in_one_call(plan, ctx, wanted)
         return
@@ -184,7 +226,14 @@ def _in_scope(spec, obj):
 
 
 def _unavailable(err):
-    return isinstance(err, GraphError) and (err.code == 10 or err.subcode == 2108006)
+    """Errors that mean "no insights for this object" (a NULL row), as
+    opposed to a missing permission, which is the same code 10 but must fail
+    the query (its hint names the table's scope)."""
+    if not isinstance(err, GraphError):
+        return False
+    if err.subcode == 2108006:
+        return True
+    return err.code == 10 and "permission" not in str(getattr(err, "message", err)).lower()
 
 
 def _rejected_metric(err, metrics):
@@ -285,10 +334,30 @@ def _requested_metrics(plan, params):
             skipped.append((name, col.metric_types))
         else:
             wanted.append(col.source_path)
-    for name, types in skipped:
-        plan_notice(plan, "ig_fdw: %s.%s is NULL: the Graph API gives it with metric_type %s, not '%s'"
-                    % (table.name, name, " or ".join("'%s'" % t for t in types), metric_type))
+    if skipped:
+        plan_notice(plan, _metric_type_notice(table, skipped, metric_type))
     return wanted
+
+
+def _metric_type_notice(table, skipped, metric_type):
+    """One NOTICE for every selected column the metric_type cannot give (a
+    SELECT * names several)."""
+    by_types = {}
+    for name, types in skipped:
+        by_types.setdefault(tuple(types), []).append("%s.%s" % (table.name, name))
+    cols = ", ".join(c for names in by_types.values() for c in names)
+    verb = "is" if len(skipped) == 1 else "are"
+
+    def types_text(types):
+        return " or ".join("'%s'" % t for t in types)
+    if len(by_types) == 1:
+        types = next(iter(by_types))
+        return ("ig_fdw: %s %s NULL: the Graph API gives %s only with metric_type %s, and this query has "
+                "metric_type '%s'" % (cols, verb, "it" if len(skipped) == 1 else "them", types_text(types),
+                                      metric_type))
+    parts = "; ".join("%s only with metric_type %s" % (", ".join(names), types_text(types))
+                      for types, names in by_types.items())
+    return "ig_fdw: %s %s NULL with metric_type '%s': the Graph API gives %s" % (cols, verb, metric_type, parts)
 
 
 def plan_notice(plan, message):
@@ -305,6 +374,17 @@ def _get_insights(plan, ctx, object_id, params, metrics):
         try:
             return ctx.client.get("%s/insights" % object_id, params=query)
         except GraphError as err:
+            if is_retention_error(err):
+                raise retention_error(plan, params, err) from None
+            if is_follower_count_window(err) and FOLLOWER_COUNT in metrics:
+                if len(metrics) == 1:
+                    raise follower_count_error(plan, params, err) from None
+                ctx.notice_once(("follower_count_window", plan.table.name),
+                                "ig_fdw: %s.follower_count is NULL: the Graph API gives daily follower counts "
+                                "for the last %d days only, excluding today, and this query starts earlier "
+                                "(since %s)" % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params)))
+                metrics.remove(FOLLOWER_COUNT)
+                continue
             bad = _rejected_metric(err, metrics)
             if bad and len(metrics) > 1:
                 ctx.notice_once(("metric", bad), "ig_fdw: the Graph API rejected metric '%s' for %s "
@@ -319,6 +399,89 @@ def _get_insights(plan, ctx, object_id, params, metrics):
     return None
 
 
+# ----------------------------------------------------------------- API limits
+
+FOLLOWER_COUNT = "follower_count"
+FOLLOWER_COUNT_DAYS = 30        # Meta, since v9.0: "a maximum of 30 days of data"
+RETENTION_DAYS = 730            # insights are kept 2 years
+DAY = 86400
+
+
+class InsightsLimit(InvalidParameter):
+    """A request outside what the Graph API keeps (SQLSTATE 22023), with a
+    hint saying which filter to change."""
+
+
+def is_follower_count_window(err):
+    """Meta's answer to follower_count outside the last 30 days."""
+    text = str(getattr(err, "message", err))
+    return isinstance(err, InvalidParameter) and FOLLOWER_COUNT in text and "30 days" in text
+
+
+def is_retention_error(err):
+    """Meta's answer to a since more than 2 years back."""
+    text = str(getattr(err, "message", err)).lower()
+    return isinstance(err, InvalidParameter) and "since" in text and "2 years" in text
+
+
+def _since_text(params):
+    since = params.get("since")
+    if since is None:
+        return "not set"
+    return datetime.datetime.fromtimestamp(int(since), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def _graph_detail(err):
+    return "the Graph API said: %s" % getattr(err, "message", err) if err is not None else \
+        "refused before calling the Graph API"
+
+
+def follower_count_error(plan, params, err):
+    return InsightsLimit(
+        "%s.follower_count: the Graph API gives daily follower counts for the last %d days only, excluding "
+        "today, and this query starts earlier (since %s; %s)"
+        % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params), _graph_detail(err)),
+        code=getattr(err, "code", None), subcode=getattr(err, "subcode", None),
+        # "days" end at midnight Pacific time, so current_date - 30 can still reach one day too far
+        hint="Filter since within the last %d days (e.g. since >= current_date - %d), or select other "
+             "metrics too: follower_count is then NULL outside that window." % (FOLLOWER_COUNT_DAYS,
+                                                                                FOLLOWER_COUNT_DAYS - 1))
+
+
+def retention_error(plan, params, err=None):
+    return InsightsLimit(
+        "%s: since %s is more than 2 years ago; the Graph API keeps insights for 2 years (%d days) "
+        "(%s)" % (plan.table.name, _since_text(params), RETENTION_DAYS, _graph_detail(err)),
+        code=getattr(err, "code", None), subcode=getattr(err, "subcode", None),
+        hint="Filter since within the last 2 years (e.g. since >= now() - interval '2 years' + interval '1 day').")
+
+
+def api_now(client):
+    """Epoch seconds by the Graph API's clock, or None when this backend has
+    not had an answer from it yet.
+
+    The API's ``Date`` header is the clock its limits are judged by; the
+    local clock may be skewed (and the sandbox has a clock of its own).  The
+    offset is kept by ``ig_fdw.graph.apiclock`` (issue 16) where available.
+    """
+    try:
+        from ig_fdw.graph import apiclock
+        offset = apiclock.offset(client.base_url)
+    except (ImportError, AttributeError):
+        return None
+    # 0.0 means "no answer seen yet": a real offset carries the fraction of the local clock
+    return time.time() + offset if offset else None
+
+
+def check_retention(plan, ctx, params):
+    """Refuse, before any call, a since more than 2 years back by the API's
+    clock (when known); otherwise the API's own refusal gives the same error."""
+    since = params.get("since")
+    now = api_now(ctx.client) if since is not None else None
+    if now is not None and int(since) < now - RETENTION_DAYS * DAY:
+        raise retention_error(plan, params)
+
+
 def account_insight_rows(plan, ctx):
     """Account (or object) insights: one request per target; rows are long
     (insights), hourly (online_followers) or pivoted (wide tables)."""
@@ -331,6 +494,7 @@ def account_insight_rows(plan, ctx):
         ctx.notice_once(message, message)
     if not metrics:
         return
+    check_retention(plan, ctx, params)
     if plan.parents is not None:
         targets = [(oid, None) for oid in plan.parents]
     else:
@@ -367,9 +531,6 @@ def account_insight_rows(plan, ctx):
                     yield build_row(table, plan.columns, {}, context)
         else:
             yield from _pivot(table, plan.columns, long_rows, echo)
-
-
-DAY = 86400
 
 
 def _days(params):

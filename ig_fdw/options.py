@@ -114,7 +114,7 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
     _p("MaxConcurrency", "max_concurrency", "int", 4, levels=(S, U, T),
        doc="Parallel Graph API requests per scan."),
     _p("RateLimitMaxWait", "rate_limit_max_wait", "int", 60, levels=(S, U, T),
-       doc="Seconds to wait when throttled before failing."),
+       doc="Seconds a scan may wait in all for throttling (as the API estimates) before failing."),
     _p("CacheTTL", "cache_ttl", "int", 0, levels=(S, U, T), doc="Response cache lifetime in seconds (0 = off)."),
     _p("graph_url", "graph_url", "url", DEFAULT_GRAPH_URL, doc="Graph API host (Facebook Login)."),
     _p("dialog_url", "dialog_url", "url", DEFAULT_DIALOG_URL,

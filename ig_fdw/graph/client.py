@@ -250,11 +250,15 @@ class GraphClient:
             self._stats.add("retries", len(pending))
             log.info("ig_fdw.graph: re-sending %d batch items (round %d)", len(pending), rounds + 1)
             wait = max(waits) if waits else 0.0
-            if wait > self.transport.rate_limit_max_wait:
-                for i in pending:
-                    results[i] = self.transport._rate_limited(wait, last[i])
-                break
-            self.transport.sleep(max(wait, self.retry.delay(rounds)))
+            if wait > 0:
+                try:   # the block's estimate, counted against the statement's RateLimitMaxWait
+                    self.transport._throttle_wait(wait, last[pending[0]])
+                except RateLimited:
+                    for i in pending:
+                        results[i] = self.transport._rate_limited(wait, last[i])
+                    break
+            else:
+                self.transport.sleep(self.retry.delay(rounds))
         return results
 
     def _send_batch(self, reqs):

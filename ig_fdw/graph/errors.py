@@ -126,8 +126,8 @@ class TokenInvalid(TokenExpired):
 
 class PermissionDenied(GraphError):
     sqlstate = "42501"
-    hint = ("The token lacks a permission for this object or field; grant the missing scope "
-            "(e.g. instagram_manage_insights) when re-authorizing, or stop selecting that column.")
+    hint = ("The token lacks a permission for this object or field; grant the missing scope when "
+            "re-authorizing (docs/tables.md lists each table's scopes), or stop selecting that column.")
 
 
 class RateLimited(GraphError):

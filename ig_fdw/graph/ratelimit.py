@@ -209,3 +209,17 @@ def pacing_delay(usage, threshold=80.0, max_delay=2.0):
         return 0.0
     fraction = min(1.0, (usage - threshold) / max(1e-9, 100.0 - threshold))
     return fraction * max_delay
+
+
+def throttle_wait_allowed(wait, waited, budget):
+    """Whether the statement may wait ``wait`` more seconds for a throttle.
+
+    ``estimated_time_to_regain_access`` says how long a Business Use Case
+    block lasts; calling earlier only extends it, so the choice is "wait
+    that long" or "fail now with a clear error".  ``budget``
+    (RateLimitMaxWait) bounds the total a statement spends waiting for
+    throttles (``waited`` so far), not each wait on its own: a scan that is
+    throttled again and again must not hang for an unbounded time.
+    """
+    return wait >= 0 and waited + wait <= budget
+

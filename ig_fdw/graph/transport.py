@@ -24,7 +24,7 @@ from . import apiclock, errors
 from .concurrency import current_cancel
 from .errors import (AmbiguousWrite, Cancelled, GraphError, RateLimited, TokenExpired,
                      TransportError, from_error_body)
-from .ratelimit import pacing_delay, parse_usage
+from .ratelimit import pacing_delay, parse_usage, throttle_wait_allowed
 from .redact import redact, redacting_logger, register_secret
 
 log = redacting_logger("ig_fdw.graph")
@@ -305,8 +305,12 @@ class Transport:
                                "before retrying, or raise RateLimitMaxWait.", retry_after=error.retry_after, **kw)
         return cls(msg, **kw)
 
+    def waited_for_throttles(self):
+        """Seconds this statement has already spent waiting for throttles."""
+        return float(self.stats.throttled_seconds) if self.stats is not None else 0.0
+
     def _throttle_wait(self, wait, error):
-        if wait > self.rate_limit_max_wait:
+        if not throttle_wait_allowed(wait, self.waited_for_throttles(), self.rate_limit_max_wait):
             raise self._rate_limited(wait, error)
         log.info("ig_fdw.graph: throttled by the Graph API, waiting %.1fs", wait)
         self._count("throttled_waits")
@@ -314,16 +318,19 @@ class Transport:
         self.sleep(wait)
 
     def _rate_limited(self, wait, error=None):
-        minutes = max(1, int(round(wait / 60.0)))
+        minutes = max(1, int(-(-wait // 60)))
         detail = (": " + error.message) if error is not None else ""
         kw = {}
         if error is not None:
             kw = dict(code=error.code, subcode=error.subcode, type=error.type,
                       fbtrace_id=error.fbtrace_id, http_status=error.http_status)
+        waited = self.waited_for_throttles()
+        spent = (", and this scan has already waited %.0f s for throttling" % waited) if waited else ""
         return RateLimited(
-            "Graph API rate limit reached%s. Access should be back in about %d minute(s) (%.0f s), "
-            "longer than RateLimitMaxWait (%.0f s): wait that long and run the query again, "
-            "or raise RateLimitMaxWait to let ig_fdw wait." % (detail, minutes, wait, self.rate_limit_max_wait),
+            "Graph API rate limit reached%s. Access should be back in about %d minute(s) (%.0f s)%s; "
+            "RateLimitMaxWait lets a scan wait %.0f s in all: wait that long and run the query again, "
+            "or raise RateLimitMaxWait to let ig_fdw wait." % (detail, minutes, wait, spent,
+                                                               self.rate_limit_max_wait),
             retry_after=wait, **kw)
 
     def _pace(self):

@@ -353,6 +353,8 @@ class App:
                 uid = params.get("user_id")
                 if uid in self.world.accounts:
                     targets.add(uid)
+            if special == "root" and method == "GET":
+                targets.update(self._ids_targets(ctx, params.get("ids")))
             ctx.targets = targets
             for r in fired:
                 if r.kind == "throttle":
@@ -389,6 +391,20 @@ class App:
                 tg = self._token_accounts(ctx.token)
             headers.update(self.limits.headers(ctx.token, tg))
         return Result(status, body, headers, template=template or template_for(parsed, kind, method))
+
+    def _ids_targets(self, ctx, ids):
+        """The IG accounts a ``?ids=`` read is about: such a read of IG
+        objects is an Instagram call (BUC), like reading them one by one."""
+        out = set()
+        for i in (ids or "").split(","):
+            try:
+                kind, obj = self.lookup(ctx, i.strip())
+            except GraphError:
+                continue
+            tg = self.target_of(kind, obj) if kind is not None else None
+            if tg:
+                out.add(tg)
+        return out
 
     def _token_accounts(self, t):
         if t.kind.startswith("user"):

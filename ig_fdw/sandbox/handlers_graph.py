@@ -7,6 +7,7 @@ from .clock import DAY
 from .errors import GraphError, not_found, param_error, nonexisting_field, unknown_path
 from .fields import parse_fields, FieldSpec
 from .nodes import TYPES, NT, Edge, render, render_edge
+from . import permissions
 
 TYPES["Permission"] = NT("Permission", ["permission", "status"],
                          {"permission": lambda ctx, p: p[0], "status": lambda ctx, p: p[1]})
@@ -40,10 +41,7 @@ def require(ctx, name):
 
 
 def require_scope(ctx, fb_scope, ig_scope):
-    tok = ctx.token
-    need = ig_scope if tok.flavour == "ig" else fb_scope
-    if need and need not in (tok.scopes or []):
-        raise GraphError("(#10) Application does not have permission for this action", 10)
+    permissions.require(ctx, (fb_scope, ig_scope))
 
 
 # ----------------------------------------------------------------- nodes
@@ -58,6 +56,7 @@ def get_node(ctx, kind, obj):
         nt = "IGMediaChild" if obj.parent is not None else "IGMedia"
         return render(ctx, obj, nt, specs)
     if kind == "comment":
+        permissions.require(ctx, permissions.COMMENTS)  # reference 2.7
         return render(ctx, obj, "IGComment", specs)
     if kind == "hashtag":
         return render(ctx, obj, "Hashtag", specs)
@@ -74,6 +73,7 @@ def get_edge(ctx, kind, obj, edge):
     specs = specs_of(ctx)
     if kind == "iguser" and edge in ("media", "stories", "tags"):
         require_scope(ctx, "instagram_basic", "instagram_business_basic")
+        permissions.require_field(ctx, edge)
         if edge == "tags" and ctx.flavour == "ig":
             raise unknown_path("/tags")
         nt = TYPES["IGUserIGLogin"] if ctx.flavour == "ig" else TYPES["IGUser"]
@@ -92,6 +92,7 @@ def get_edge(ctx, kind, obj, edge):
             require_scope(ctx, "instagram_manage_comments", "instagram_business_manage_comments")
         return render_edge(ctx, obj, nt.edges[edge], ctx.params, specs, path=ctx.rel_path)
     if kind == "comment" and edge == "replies":
+        permissions.require_field(ctx, edge)
         if obj.parent is not None:
             return {"data": []}
         return render_edge(ctx, obj, TYPES["IGComment"].edges["replies"], ctx.params, specs, path=ctx.rel_path)
@@ -182,7 +183,7 @@ def hashtag_media(ctx, tag, edge, specs):
     else:
         items = world.recent_media(name, ctx.now)
         key = lambda m: (-m.ts, m.id)  # noqa: E731
-    e = Edge(lambda c, o, p: items, "IGMediaHashtag", key, default_limit=25, max_limit=50)
+    e = Edge(lambda c, o, p: items, "IGMediaHashtag", key, default_limit=25, max_limit=50, forward_only=True)
     return render_edge(ctx, tag, e, ctx.params, specs, path=ctx.rel_path)
 
 

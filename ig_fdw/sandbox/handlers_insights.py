@@ -247,6 +247,7 @@ DAILY_RATE = {
 MAX_RANGE = 30 * DAY
 DAY_END = 7 * 3600  # end_time of a daily value: PT midnight expressed in UTC (+0000) [U]
 RETENTION = 730 * DAY
+FOLLOWER_COUNT_DAYS = 30
 
 
 def _daily(world, acct, metric, day_end):
@@ -328,6 +329,9 @@ def user_insights(ctx, acct):
     now = ctx.now
     since = parse_time(p.get("since"), "since")
     until = parse_time(p.get("until"), "until")
+    if since is not None and since < now - RETENTION:
+        # insights are kept 2 years (reference 2.11, observed answer) [U: exact boundary]
+        raise param_error("since param is not valid. Metrics data is available for the last 2 years")
     last_end = ((now - DAY_END) // DAY) * DAY + DAY_END
     if until is None:
         until = last_end if since is None else min(since + 2 * DAY, last_end) if since < last_end else since + 2 * DAY
@@ -337,6 +341,12 @@ def user_insights(ctx, acct):
         raise param_error("There cannot be more than 30 days (2592000 s) between since and until")
     if since > until:
         raise param_error("The since parameter must be before until")
+    if "follower_count" in names and since < last_end - FOLLOWER_COUNT_DAYS * DAY:
+        # since v9.0 follower_count covers the last 30 days, excluding the current
+        # day (reference 2.11).  [U] the boundary: the sandbox allows since down to
+        # the end of the day 30 days before the last complete day.
+        raise param_error("(follower_count) metric only supports querying data for the last 30 days "
+                          "excluding the current day")
     small = acct.followers < 100
     data = []
     for name in names:

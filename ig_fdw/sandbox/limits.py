@@ -4,18 +4,24 @@ Windows are one rolling hour of the sandbox clock.  Every Graph call (each
 batch item counts separately; OAuth and control endpoints do not count) is
 recorded against:
 
-* its principal: the user of a user token (code 17 "User request limit
-  reached"), the page of a page token (code 32), the IG account of an
-  Instagram-Login token (Instagram BUC, code 80002), or the app for an app
-  token (code 4 "Application request limit reached");
-* for app-token calls, the app (budget = budget_per_hour x distinct active
-  users/pages, like the real "200 x daily active users" platform rule, code 4);
-* the IG account the call is about (Instagram Business Use Case, code 80002
-  [U: code not confirmed by a primary source]).
+* a call about an IG account (an IG user, its media, comments, insights,
+  hashtag searches on its behalf...): that account's Instagram Business Use
+  Case window only (code 80002 [U: code not confirmed by a primary source]).
+  Meta: "Instagram Platform requests are subject to BUC rate limits ... if
+  both Platform and BUC rate limits can be applied, BUC rate limits will be
+  applied" (reference 3.3), so such a call is not counted against the user,
+  page or app Platform budget, whatever the token;
+* any other call (``/me``, ``/me/accounts``, ``/debug_token``...): its
+  principal's Platform window: the user of a user token (code 17 "User
+  request limit reached"), the page of a page token (code 32), the IG account
+  of an Instagram-Login token (80002), or the app for an app token (budget =
+  budget_per_hour x distinct active users/pages, like the real "200 x daily
+  active users" rule, code 4 "Application request limit reached").
 
-The IG account (BUC) check comes first because "if both apply, BUC wins"
-(reference 3.3); then the principal, then the app.  Throttled calls also count,
-so hammering extends the block, as with the real API.
+Throttled calls also count, so hammering extends the block, as with the real
+API.  A call throttled by BUC always carries, in X-Business-Use-Case-Usage,
+the blocked account with call_count >= 100 and a non-zero
+estimated_time_to_regain_access: waiting that long is enough for one call.
 
 ``X-App-Usage`` reports the principal's percentages; ``X-Business-Use-Case-
 Usage`` reports the IG account(s) concerned, with estimated_time_to_regain_access
@@ -102,17 +108,22 @@ class Limits:
         """Count one call and raise the throttling error if over budget."""
         now = self.clock.now()
         p = self.principal(token)
-        keys = []
-        if p is not None:
-            keys.append(p)
-        for a in target_accounts:
-            keys.append(("buc", a))
+        if target_accounts:
+            # An Instagram call: Business Use Case limits only ("if both
+            # Platform and BUC rate limits can be applied, BUC rate limits
+            # will be applied", reference 3.3), so the per-user/page/app
+            # Platform window neither counts nor throttles it.
+            keys = [("buc", a) for a in target_accounts]
+        else:
+            keys = [p] if p is not None else []
         for k in keys:
             self._count(k, now)
             self.windows[k].append(now)
-        for a in target_accounts:
-            if self._count(("buc", a), now) > self.budget:
-                return throttle_error(80002)
+        if target_accounts:
+            for a in target_accounts:
+                if self._count(("buc", a), now) > self.budget:
+                    return throttle_error(80002)
+            return None
         if p is not None and p[0] != "app" and self._count(p, now) > self.budget:
             return throttle_error({"user": 17, "page": 32, "igl": 80002}[p[0]])
         if p == ("app",) and self._count(p, now) > self._app_budget(now):

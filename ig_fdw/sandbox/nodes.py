@@ -12,17 +12,21 @@ from .clock import fmt_ts, DAY
 from .errors import GraphError, nonexisting_field, param_error
 from .fields import FieldSpec
 from .paging import paginate, parse_limit
+from .permissions import require_field
 
 OMIT = object()
 
 
 class Edge:
-    def __init__(self, fn, nt, sortkey, default_limit=25, max_limit=None):
+    def __init__(self, fn, nt, sortkey, default_limit=25, max_limit=None, forward_only=False):
         self.fn = fn
         self.nt = nt            # node type name (resolved lazily)
         self.sortkey = sortkey
         self.default_limit = default_limit
         self.max_limit = max_limit
+        # hashtag top_media/recent_media: "a before cursor will not be included"
+        # (reference 2.9/2.11), so no cursors.before and no paging.previous
+        self.forward_only = forward_only
 
 
 class NT:
@@ -70,11 +74,13 @@ def render(ctx, obj, ntname, specs):
                 sub_obj, sub_nt, default = r
                 out[n] = render(ctx, sub_obj, sub_nt, sp.children or [FieldSpec(f) for f in default])
         elif n in nt.edges:
+            require_field(ctx, n)
             res = render_edge(ctx, obj, nt.edges[n], dict(sp.mods), sp.children,
                               nested_path="/%s/%s" % (obj_id(obj), n))
             if res["data"]:
                 out[n] = res
         elif n in nt.params:
+            require_field(ctx, n)
             v = nt.params[n](ctx, obj, sp)
             if v is not OMIT:
                 out[n] = v
@@ -101,7 +107,7 @@ def render_edge(ctx, parent, edge, params, child_specs, path=None, nested_path=N
     out = {"data": data}
     paging = {}
     if pg.items:
-        paging["cursors"] = {"before": pg.before, "after": pg.after}
+        paging["cursors"] = {"after": pg.after} if edge.forward_only else {"before": pg.before, "after": pg.after}
     if nested_path is not None:
         q = []
         if ctx.url_token:
@@ -116,7 +122,7 @@ def render_edge(ctx, parent, edge, params, child_specs, path=None, nested_path=N
     else:
         q = [(k, v) for k, v in ctx.query_pairs if k not in ("after", "before")]
         base = ctx.base + path
-    if pg.has_prev and pg.items:
+    if pg.has_prev and pg.items and not edge.forward_only:
         paging["previous"] = base + "?" + urlencode(q + [("before", pg.before)])
     if pg.has_next and pg.items:
         paging["next"] = base + "?" + urlencode(q + [("after", pg.after)])
