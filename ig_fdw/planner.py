@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ig_fdw import values
+
 UTC = datetime.timezone.utc
 
 
@@ -26,12 +28,8 @@ class MissingQual(Exception):
         self.hint = "Add e.g. WHERE %s = '...' (or join on that column)." % alternatives[0].column
 
 
-class BadQualValue(Exception):
-    sqlstate = "22023"   # invalid_parameter_value
-
-    def __init__(self, message, hint=None):
-        super().__init__(message)
-        self.hint = hint
+# A filter value that cannot go into a request (22023); ig_fdw.values checks kinds.
+BadQualValue = values.InvalidValue
 
 
 def _op_names(ops):
@@ -146,6 +144,7 @@ def graph_fields(table, columns):
 def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
     """Turn the scan's quals and columns into a ScanPlan (raises MissingQual)."""
     filters = collect_filters(table, quals)
+    values.check_filters(table, filters)     # before anything is built from them
     src = table.source
     plan = ScanPlan(table=table, columns=list(columns), filters=filters,
                     fields=graph_fields(table, columns), mode=src.kind)

@@ -116,7 +116,7 @@ class App:
             self.in_flight = 0
             self.max_in_flight = 0
 
-    def record(self, method, path, template, status, token_str=None, in_batch=False):
+    def record(self, method, path, template, status, token_str=None, in_batch=False, query=None):
         if not in_batch:
             self.stats_total += 1
             self.by_method[method] += 1
@@ -125,6 +125,8 @@ class App:
         if token_str:
             self.by_token[token_hash(token_str)] += 1
         entry = {"method": method, "path": path, "template": template, "status": status}
+        if query:
+            entry["query"] = query      # lets tests see what a request asked (fields=, ids=, q=)
         if in_batch:
             entry["in_batch"] = True
         self.calls.append(entry)
@@ -460,7 +462,7 @@ class App:
                 out.append(None)
                 continue
             r = self.call(method, ipath, q, b, tok, src, host, in_batch=True)
-            self.record(method, ipath, r.template, r.status, tok, in_batch=True)
+            self.record(method, ipath, r.template, r.status, tok, in_batch=True, query=u.query)
             body = r.body if isinstance(r.body, (bytes, bytearray)) else dumps(r.body)
             entry = {"code": r.status}
             if include_headers:

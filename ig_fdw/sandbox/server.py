@@ -160,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     res = app.call(method, path, query_pairs, body_pairs, token, source, host)
                 app.record(method, path, res.template, res.status if "reset_after" not in kinds else 0,
-                           token or dict(query_pairs + body_pairs).get("access_token"))
+                           token or dict(query_pairs + body_pairs).get("access_token"), query=u.query)
             done()
             if "reset_after" in kinds:
                 self._reset()
