@@ -46,8 +46,8 @@ class Filter:
 
 def as_text(value):
     """Qual values arrive typed (our runtime) or as strings (multicorn2)."""
-    if value is None:
-        return None
+    if value is None or value is values.UNBOUND:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

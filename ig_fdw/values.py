@@ -17,6 +17,11 @@ column and the expected form, and quote at most a short prefix of the value
 import re
 from urllib.parse import quote
 
+try:    # the runtime's "value not known yet" (planning, plain EXPLAIN); bound before execute()
+    from multicorn import UNBOUND
+except ImportError:  # pragma: no cover (upstream multicorn2 before 3.2, unit tests)
+    UNBOUND = object()
+
 SQLSTATE = "22023"      # invalid_parameter_value
 
 #: kind -> (pattern the whole value must match, what the user should give)
@@ -61,7 +66,7 @@ def shown(value, size=40):
 def check(kind, value, table, column):
     """``value`` as text when it is of ``kind``; InvalidValue naming the
     column and the expected form otherwise."""
-    if value is None or kind is None or kind in FREE:
+    if value is None or value is UNBOUND or kind is None or kind in FREE:
         return value
     text = _text(value)
     pattern, expected = KINDS[kind]

@@ -22,6 +22,7 @@ from ig_fdw.graph.redact import redact, redacting_logger, register_secret
 
 from . import oauth
 from .errors import AuthError, NeedsAuthorization, NoClientId
+from . import mapping
 from .settings import SettingsFile, key_material
 
 log = redacting_logger("ig_fdw.auth")
@@ -90,8 +91,10 @@ class TokenProvider:
     ``clock``: epoch seconds (tests pass the sandbox clock).
     """
 
-    def __init__(self, opts, settings_dir_default=None, clock=None):
+    def __init__(self, opts, settings_dir_default=None, clock=None, mapping_checks=False):
         self.opts = opts
+        # inside PostgreSQL: credentials belong to the user mapping in use (ig_fdw.auth.mapping)
+        self.mapping_checks = mapping_checks
         self.clock = clock or time.time
         self.mode = opts.initiate_oauth
         path = opts.settings_path(settings_dir_default or default_cli_settings_dir())
@@ -139,7 +142,22 @@ class TokenProvider:
             self._state = sf.read()
             self._stat = key
             self._register(self._state)
+            self._owner_check(self._state)
         return self._state
+
+    def _check_mapping(self):
+        if self.mapping_checks:
+            mapping.require_credentials(self.opts)
+
+    def _owner_check(self, st):
+        """A file another mapping's credentials created is neither used nor
+        replaced; a file without owners is adopted by a key credential."""
+        if not (self.mapping_checks and mapping.check_owner(self.opts, st, self.settings_path)):
+            return
+        with self.settings.lock():
+            current = self.settings.read()
+            if current is not None and not current.get("owners"):
+                self._save(mapping.owned(self.opts, current))
 
     def _register(self, st):
         if st:
@@ -147,6 +165,7 @@ class TokenProvider:
             register_secret(st.get("page_token"))
 
     def _save(self, st):
+        st = mapping.owned(self.opts, st)     # the creating mapping's credentials own a new file
         self._register(st)
         self.settings.write(st)
         self._state = dict(st)
@@ -154,10 +173,12 @@ class TokenProvider:
 
     def store(self, info, **extra):
         """Persist a TokenInfo obtained elsewhere (exchange, CLI); returns the state."""
+        self._check_mapping()
         with self._lock, self.settings.lock():
             st = None
             if self.settings.exists():
                 st = self.settings.read()
+                self._owner_check(st)
             st = self._state_from(info, st, **extra)
             self._save(st)
             return st
@@ -171,7 +192,7 @@ class TokenProvider:
               "user_id": info.user_id, "refreshes": 0}
         if old:
             for k in ("seeded_from", "verifiers_used", "business_account_id", "business_account_username",
-                      "refreshes"):
+                      "refreshes", "owners"):
                 if k in old:
                     st[k] = old[k]
         if info.expires_in == -2:  # unknown lifetime (token given without the means to inspect it)
@@ -182,6 +203,7 @@ class TokenProvider:
     # -- public protocol -------------------------------------------------
     def token(self):
         """The token to send (a Page token with AuthenticateAsPage)."""
+        self._check_mapping()
         with self._lock:
             if self.mode == "OFF":
                 return self._off_token()
@@ -199,6 +221,7 @@ class TokenProvider:
 
     def refresh(self, stale_token):
         """After a 190: refresh once under the cross-process lock; returns the new token."""
+        self._check_mapping()
         with self._lock:
             if self.mode == "OFF":
                 if self.opts.authenticate_as_page and self._page and self._page[1] == stale_token:
@@ -208,6 +231,7 @@ class TokenProvider:
                                   "Graph API and InitiateOAuth=OFF never refreshes it")
             with self.settings.lock():
                 st = self.settings.read()
+                self._owner_check(st)
                 self._state, self._stat = st, self.settings.stat_key()
                 self._register(st)
                 if st is None:
@@ -229,6 +253,7 @@ class TokenProvider:
         """BusinessAccountId, else the only account the token sees (remembered in the file)."""
         if self.opts.business_account_id:
             return self.opts.business_account_id
+        self._check_mapping()
         with self._lock:
             st = None if self.mode == "OFF" else self.load()
             if st and st.get("business_account_id"):
@@ -285,6 +310,7 @@ class TokenProvider:
         opts = self.opts
         with self.settings.lock():
             st = self.settings.read()
+            self._owner_check(st)     # never re-seed another mapping's file
             self._register(st)
             if st is not None and not self._seed_changed(st):
                 self._state, self._stat = st, self.settings.stat_key()
