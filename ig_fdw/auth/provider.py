@@ -145,6 +145,12 @@ class TokenProvider:
             self._owner_check(self._state)
         return self._state
 
+    def check_may_write(self):
+        """Raise before an exchange or refresh whose result this mapping could not store."""
+        self._check_mapping()
+        if self.mapping_checks and self.settings.exists():
+            self._owner_check(self.settings.read())
+
     def _check_mapping(self):
         if self.mapping_checks:
             mapping.require_credentials(self.opts)
