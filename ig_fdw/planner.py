@@ -160,6 +160,8 @@ def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
         elif spec.role == "account" and f.values is not None:
             plan.accounts = f.values
         elif spec.role == "param" and f.values is not None:
+            if any(v is values.UNBOUND for v in f.values):
+                continue        # planning a generic plan: the value comes at execution
             plan.params[spec.param or spec.column] = ",".join(f.values)
             plan.echo[spec.column] = f.values[0] if len(f.values) == 1 else None
         elif spec.role in ("since", "until"):
