@@ -11,6 +11,7 @@ from ig_fdw.graph.batch import BatchRequest, chunked
 from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound, PermissionDenied
 from ig_fdw.rows import build_row, parse_graph_time
 from ig_fdw import insights as insights_mod
+from ig_fdw.values import segment
 
 CHUNK = 50
 
@@ -126,7 +127,7 @@ def run_edge(plan, ctx):
     params = _params(plan)
     if src.parent == "account":
         for acct in ctx.accounts(plan.accounts):
-            path = "%s/%s" % (acct, src.edge)
+            path = "%s/%s" % (segment(acct), src.edge)
             try:
                 for obj in ctx.client.paginate(path, params, plan.fields, limit=plan.limit):
                     yield build_row(table, plan.columns, obj, {"business_account_id": acct})
@@ -168,7 +169,7 @@ def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None):
     size = min(limit or 100, 100, page_cap or 100)
     query["limit"] = str(size)
     for chunk in chunked(parents, CHUNK):
-        reqs = [BatchRequest("GET", "%s/%s" % (p, edge), dict(query)) for p, _ in chunk]
+        reqs = [BatchRequest("GET", "%s/%s" % (segment(p), edge), dict(query)) for p, _ in chunk]
         bodies = ctx.client.batch(reqs)
         for (parent, extra), body in zip(chunk, bodies):
             if isinstance(body, NotFound):
@@ -181,7 +182,7 @@ def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None):
             if (body.get("paging") or {}).get("next") and after:
                 more = dict(params)
                 more["after"] = after
-                for obj in ctx.client.paginate("%s/%s" % (parent, edge), more, fields, limit=limit):
+                for obj in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=limit):
                     yield parent, extra, obj
 
 
@@ -208,7 +209,7 @@ def run_expansion(plan, ctx):
 def _expansion_rows(plan, ctx, acct, key, key_column, spec, expansion):
     src = plan.table.source
     try:
-        body = ctx.client.get(acct, fields=[spec])
+        body = ctx.client.get(segment(acct), fields=[spec])
     except NotFound:
         return
     node = body.get(expansion) or {}
@@ -224,7 +225,7 @@ def _expansion_rows(plan, ctx, acct, key, key_column, spec, expansion):
         if not ((edge.get("paging") or {}).get("next") and after):
             return
         spec_after = spec.replace("{%s.limit(" % src.edge, "{%s.after(%s).limit(" % (src.edge, after), 1)
-        body = ctx.client.get(acct, fields=[spec_after])
+        body = ctx.client.get(segment(acct), fields=[spec_after])
         edge = (body.get(expansion) or {}).get(src.edge) or {}
 
 

@@ -50,7 +50,8 @@ class Connection(object):
         self.opts = options.resolve(fdw_options, extra_keys=TABLE_OPTIONS)
         for secret in self.opts.secrets():
             register_secret(secret)
-        self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts))
+        self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts),
+                                         mapping_checks=True)    # credentials belong to the mapping in use
         if self.opts.initiate_oauth != "OFF" and not self.opts.given("login"):
             self._adopt_settings_file()
         self.client = GraphClient(interrupt_check=_check_interrupts,

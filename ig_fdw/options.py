@@ -116,14 +116,14 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
     _p("RateLimitMaxWait", "rate_limit_max_wait", "int", 60, levels=(S, U, T),
        doc="Seconds a scan may wait in all for throttling (as the API estimates) before failing."),
     _p("CacheTTL", "cache_ttl", "int", 0, levels=(S, U, T), doc="Response cache lifetime in seconds (0 = off)."),
-    _p("graph_url", "graph_url", "url", DEFAULT_GRAPH_URL, doc="Graph API host (Facebook Login)."),
-    _p("dialog_url", "dialog_url", "url", DEFAULT_DIALOG_URL,
-       doc="Authorization dialog (Facebook Login); {version} is replaced."),
-    _p("ig_graph_url", "ig_graph_url", "url", DEFAULT_IG_GRAPH_URL, doc="Graph API host (Instagram Login)."),
-    _p("ig_api_url", "ig_api_url", "url", DEFAULT_IG_API_URL,
-       doc="Host of the Instagram Login code exchange (/oauth/access_token)."),
-    _p("ig_authorize_url", "ig_authorize_url", "url", DEFAULT_IG_AUTHORIZE_URL,
-       doc="Authorization page (Instagram Login)."),
+    _p("graph_url", "graph_url", "url", DEFAULT_GRAPH_URL, levels=(S,), doc="Graph API host (Facebook Login). SERVER only, as every host: the token goes there."),
+    _p("dialog_url", "dialog_url", "url", DEFAULT_DIALOG_URL, levels=(S,),
+       doc="Authorization dialog (Facebook Login); {version} is replaced. SERVER only."),
+    _p("ig_graph_url", "ig_graph_url", "url", DEFAULT_IG_GRAPH_URL, levels=(S,), doc="Graph API host (Instagram Login). SERVER only."),
+    _p("ig_api_url", "ig_api_url", "url", DEFAULT_IG_API_URL, levels=(S,),
+       doc="Host of the Instagram Login code exchange (/oauth/access_token). SERVER only."),
+    _p("ig_authorize_url", "ig_authorize_url", "url", DEFAULT_IG_AUTHORIZE_URL, levels=(S,),
+       doc="Authorization page (Instagram Login). SERVER only."),
 ])
 
 _BY_LOWER = {name.lower(): spec for name, spec in PROPERTIES.items()}
@@ -150,6 +150,17 @@ def _unknown(name, extra_keys=()):
     return OptionError(msg, "HV00D", hint)
 
 
+#: int options with a range (checked at CREATE/ALTER by our runtime's validator, else on first use):
+#: beyond these the HTTP stack or the Graph API fails on every query
+RANGES = {
+    "Timeout": (0, 3600),               # seconds; 0 = no timeout
+    "Pagesize": (1, 100),               # the Graph API pages at most 100 rows
+    "MaxConcurrency": (1, 32),
+    "RateLimitMaxWait": (0, 86400),     # seconds
+    "CacheTTL": (0, 7 * 86400),         # seconds
+}
+
+
 def _convert(spec, raw):
     """Typed value of one option; raises OptionError (22023)."""
     name = spec.name
@@ -165,13 +176,13 @@ def _convert(spec, raw):
             n = int(value)
         except ValueError:
             return _bad(spec, value, "a whole number")
-        if n < 0:
-            return _bad(spec, value, "a whole number >= 0")
-        if name in ("Pagesize", "MaxConcurrency") and n < 1:
-            return _bad(spec, value, "a whole number >= 1")
+        low, high = RANGES.get(name, (0, None))
+        if n < low or (high is not None and n > high):
+            return _bad(spec, value, "a whole number from %d to %d" % (low, high) if high is not None else
+                        "a whole number >= %d" % low)
         return n
     if spec.type == "id":
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit() and len(value) <= 32):
             return _bad(spec, value, "a numeric Instagram business account id")
         return value
     if spec.type == "url":
@@ -472,6 +483,8 @@ def properties_markdown():
             "int": "integer", "id": "numeric id", "url": "URL", "path": "path", "version": "vNN.0",
             "str": "text"}[spec.type]
         default = "" if spec.default is None else "`%s`" % spec.default
+        if spec.name in RANGES:
+            values = "integer %d to %d" % RANGES[spec.name]
         if spec.name == "Scope":
             default = "per Login"
         if spec.name == "InitiateOAuth":

@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ig_fdw import values
+
 UTC = datetime.timezone.utc
 
 
@@ -26,12 +28,8 @@ class MissingQual(Exception):
         self.hint = "Add e.g. WHERE %s = '...' (or join on that column)." % alternatives[0].column
 
 
-class BadQualValue(Exception):
-    sqlstate = "22023"   # invalid_parameter_value
-
-    def __init__(self, message, hint=None):
-        super().__init__(message)
-        self.hint = hint
+# A filter value that cannot go into a request (22023); ig_fdw.values checks kinds.
+BadQualValue = values.InvalidValue
 
 
 class BadControlValue(Exception):
@@ -73,8 +71,8 @@ class Filter:
 
 def as_text(value):
     """Qual values arrive typed (our runtime) or as strings (multicorn2)."""
-    if value is None:
-        return None
+    if value is None or value is values.UNBOUND:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -172,6 +170,7 @@ def graph_fields(table, columns):
 def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
     """Turn the scan's quals and columns into a ScanPlan (raises MissingQual)."""
     filters = collect_filters(table, quals)
+    values.check_filters(table, filters)     # before anything is built from them
     check_control_values(table, filters)
     src = table.source
     plan = ScanPlan(table=table, columns=list(columns), filters=filters,
@@ -188,6 +187,8 @@ def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
         elif spec.role == "account" and f.values is not None:
             plan.accounts = f.values
         elif spec.role == "param" and f.values is not None:
+            if any(v is values.UNBOUND for v in f.values):
+                continue        # planning a generic plan: the value comes at execution
             plan.params[spec.param or spec.column] = ",".join(f.values)
             plan.echo[spec.column] = f.values[0] if len(f.values) == 1 else None
         elif spec.role in ("since", "until"):

@@ -33,6 +33,8 @@ import re
 import time
 
 from ig_fdw import comment_rules
+from ig_fdw import values as ig_values
+from ig_fdw.values import segment
 from ig_fdw.comment_rules import shorten
 from ig_fdw.graph.errors import AmbiguousWrite, GraphError, NotFound
 from ig_fdw.rows import build_row, coerce
@@ -287,8 +289,9 @@ class Writer(object):
         label = self._label(pos, rowid, values)
         try:
             self._check_operation(kind, values)
+            ig_values.check_write(self.table, rowid, values)   # ids go into paths: digits only
             send = getattr(self.handler, "prepare_" + kind)(rowid, values)
-        except (WriteError, GraphError) as exc:
+        except (WriteError, GraphError, ig_values.InvalidValue) as exc:
             self._fail(pos, label, kind, exc, checked=True)
         if send is None:    # nothing to change (UPDATE that sets the same values)
             return None
@@ -329,7 +332,7 @@ class Writer(object):
     def _label(self, pos, rowid, values):
         bits = []
         if rowid is not None:
-            bits.append("id %s" % rowid)
+            bits.append("id %s" % shorten(rowid))
         if values and self.handler is not None and rowid is None:
             for name in self.handler.label_columns:
                 v = values.get(name)
@@ -384,7 +387,7 @@ class Writer(object):
         cols = [c for c in columns if c not in VOLATILE and self._fetchable(c)]
         fields = graph_fields(self.table, cols)
         try:
-            obj = self.client.get(str(rowid), fields=list(dict.fromkeys(fields + ["id"])))
+            obj = self.client.get(segment(rowid), fields=list(dict.fromkeys(fields + ["id"])))
         except NotFound:
             raise WriteError("%s %s does not exist (any more) or is not visible to this token" % (
                 self.table.name, rowid), "42704")
@@ -486,14 +489,14 @@ class _Handler(object):
     def _delete(self, rowid, noun):
         def send():
             try:
-                self.w.client.delete(str(rowid))
+                self.w.client.delete(segment(rowid))
             except NotFound:
                 raise WriteError("%s %s does not exist (any more)" % (noun, rowid), "42704")
             except AmbiguousWrite:
                 # repeating a DELETE cannot duplicate anything; "does not exist"
                 # now means the first request landed
                 try:
-                    self.w.client.delete(str(rowid))
+                    self.w.client.delete(segment(rowid))
                 except NotFound:
                     pass
                 except AmbiguousWrite as exc:
@@ -513,7 +516,7 @@ class _CommentLike(_Handler):
         hide = bool(newvalues["hidden"])
 
         def send():
-            self._idempotent(lambda: self.w.client.post(str(rowid), {"hide": "true" if hide else "false"}),
+            self._idempotent(lambda: self.w.client.post(segment(rowid), {"hide": "true" if hide else "false"}),
                              "hiding %s %s" % (self.noun, rowid))
             return {"id": rowid, "hidden": hide}
         return send
@@ -572,12 +575,12 @@ class _Comments(_CommentLike):
         media_id, text = str(values["media_id"]), str(values["text"])
 
         def recover():
-            body = self.w.client.get("%s/comments" % media_id, params={"limit": RECOVERY_WINDOW},
+            body = self.w.client.get("%s/comments" % segment(media_id), params={"limit": RECOVERY_WINDOW},
                                      fields=["id", "text", "from{id}", "timestamp"])
             return self._match(body.get("data") or [], text)    # newest first
 
         def send():
-            cid = self._post("%s/comments" % media_id, text, recover, "comment")
+            cid = self._post("%s/comments" % segment(media_id), text, recover, "comment")
             return {"id": cid, "media_id": media_id, "text": text}
         return send
 
@@ -590,7 +593,7 @@ class _Replies(_CommentLike):
         self._rules(values)
         parent, text = str(values["comment_id"]), str(values["text"])
         try:
-            obj = self.w.client.get(parent, fields=["id", "hidden", "parent_id"])
+            obj = self.w.client.get(segment(parent), fields=["id", "hidden", "parent_id"])
         except NotFound:
             raise WriteError("comment %s does not exist or is not visible to this token" % parent, "23503")
         if obj.get("parent_id"):
@@ -603,11 +606,11 @@ class _Replies(_CommentLike):
                                 hint="Unhide it first (UPDATE comments SET hidden = false WHERE id = '%s')." % parent)
 
         def recover():
-            items = list(self.w.client.paginate("%s/replies" % parent, fields=["id", "text", "from{id}"]))
+            items = list(self.w.client.paginate("%s/replies" % segment(parent), fields=["id", "text", "from{id}"]))
             return self._match(list(reversed(items))[:RECOVERY_WINDOW], text)   # oldest first -> newest first
 
         def send():
-            rid = self._post("%s/replies" % parent, text, recover, "reply")
+            rid = self._post("%s/replies" % segment(parent), text, recover, "reply")
             return {"id": rid, "comment_id": parent, "text": text}
         return send
 
@@ -620,7 +623,7 @@ class _IgMedia(_Handler):
         on = bool(newvalues["is_comment_enabled"])
 
         def send():
-            self._idempotent(lambda: self.w.client.post(str(rowid), {"comment_enabled": "true" if on else "false"}),
+            self._idempotent(lambda: self.w.client.post(segment(rowid), {"comment_enabled": "true" if on else "false"}),
                              "setting comment_enabled of media %s" % rowid)
             return {"id": rowid, "is_comment_enabled": on}
         return send
@@ -781,9 +784,9 @@ class _Media(_Handler):
         # so a container creation that may have landed is simply repeated.
         try:
             try:
-                body = self.w.client.post("%s/media" % acct, params)
+                body = self.w.client.post("%s/media" % segment(acct), params)
             except AmbiguousWrite:
-                body = self.w.client.post("%s/media" % acct, params)
+                body = self.w.client.post("%s/media" % segment(acct), params)
         except GraphError as exc:
             if exc.subcode and 2207000 <= exc.subcode < 2208000:
                 raise publish_error(exc.subcode, exc.message, "creating %s" % what)
@@ -843,7 +846,7 @@ class _Media(_Handler):
         return str(body["id"])
 
     def _find_published(self, acct, v):
-        body = self.w.client.get("%s/media" % acct, params={"limit": 5}, fields=["id", "caption"])
+        body = self.w.client.get("%s/media" % segment(acct), params={"limit": 5}, fields=["id", "caption"])
         for obj in body.get("data") or []:
             if (obj.get("caption") or None) == (v.get("caption") or None) and str(obj["id"]) not in self.w.created:
                 return str(obj["id"])

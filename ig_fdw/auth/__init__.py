@@ -42,6 +42,8 @@ def exchange_verifier(opts, verifier, callback_url=None, settings_dir_default=No
         raise AuthError("the state returned with the code does not match the one sent",
                         "Start the authorization again (possible cross-site request forgery).")
     clock = clock or (provider.clock if provider is not None else apiclock.clock_for(opts.api_base))
+    if persist and provider is not None and opts.initiate_oauth != "OFF":
+        provider.check_may_write()      # before the single-use code is spent
     try:
         info = oauth.exchange_code(opts, code, callback_url, clock=clock)
     except AuthError as e:
@@ -88,6 +90,8 @@ def refresh_access_token(opts, access_token=None, settings_dir_default=None, per
         st = provider._refresh_user(st["access_token"], forced=True)
         return TokenInfo(st["access_token"], (st["expires_at"] - int(clock())) if st.get("expires_at") else -1,
                          scopes=st.get("scopes"), user_id=st.get("user_id"), obtained_at=clock())
+    if persist and provider is not None and opts.initiate_oauth != "OFF":
+        provider.check_may_write()
     info = oauth.refresh_token_once(opts, access_token, clock)
     if persist and opts.initiate_oauth != "OFF":
         (provider or TokenProvider(opts, settings_dir_default, clock=clock)).store(info)

@@ -23,6 +23,7 @@ from ig_fdw.graph.redact import redact, redacting_logger, register_secret
 
 from . import oauth
 from .errors import AuthError, NeedsAuthorization, NoClientId
+from . import mapping
 from .settings import SettingsFile, SettingsKeys
 
 log = redacting_logger("ig_fdw.auth")
@@ -97,9 +98,11 @@ class TokenProvider:
     that a later connection needs only OAuthSettingsLocation.
     """
 
-    def __init__(self, opts, settings_dir_default=None, clock=None):
+    def __init__(self, opts, settings_dir_default=None, clock=None, mapping_checks=False):
         self.opts = opts
         self._given_opts = opts
+        # inside PostgreSQL: credentials belong to the user mapping in use (ig_fdw.auth.mapping)
+        self.mapping_checks = mapping_checks
         self.clock = clock or self._api_clock
         self.mode = opts.initiate_oauth
         path = opts.settings_path(settings_dir_default or default_cli_settings_dir())
@@ -146,10 +149,31 @@ class TokenProvider:
             self._state, self._stat = None, None
             return None
         if key != self._stat or self._state is None:
-            self._state = sf.read()
-            self._stat = key
-            self._register(self._state)
+            st = sf.read()
+            self._owner_check(st)      # before the state is kept or its app details adopted
+            self._state, self._stat = st, key
+            self._register(st)
         return self._state
+
+    def check_may_write(self):
+        """Raise before an exchange or refresh whose result this mapping could not store."""
+        self._check_mapping()
+        if self.mapping_checks and self.settings.exists():
+            self._owner_check(self.settings.read())
+
+    def _check_mapping(self):
+        if self.mapping_checks:
+            mapping.require_credentials(self._given_opts)
+
+    def _owner_check(self, st):
+        """A file another mapping's credentials created is neither used nor
+        replaced; a file without owners is adopted by a key credential."""
+        if not (self.mapping_checks and mapping.check_owner(self._given_opts, st, self.settings_path)):
+            return
+        with self.settings.lock():
+            current = self.settings.read()
+            if current is not None and not current.get("owners"):
+                self._save(mapping.owned(self._given_opts, current))
 
     def _register(self, st):
         """Every state read passes here: its secrets are redacted from then on, and adopted."""
@@ -175,6 +199,7 @@ class TokenProvider:
             self.opts = given.replace(**changes)
 
     def _save(self, st):
+        st = mapping.owned(self._given_opts, st)     # the creating mapping's credentials own a new file
         self._register(st)
         self.settings.write(st)
         self._state = dict(st)
@@ -182,10 +207,12 @@ class TokenProvider:
 
     def store(self, info, **extra):
         """Persist a TokenInfo obtained elsewhere (exchange, CLI); returns the state."""
+        self._check_mapping()
         with self._lock, self.settings.lock():
             st = None
             if self.settings.exists():
                 st = self.settings.read()
+                self._owner_check(st)
             st = self._state_from(info, st, **extra)
             self._save(st)
             return st
@@ -200,7 +227,7 @@ class TokenProvider:
               "user_id": info.user_id, "refreshes": 0}
         if old:
             for k in ("seeded_from", "verifiers_used", "business_account_id", "business_account_username",
-                      "refreshes"):
+                      "refreshes", "owners"):
                 if k in old:
                     st[k] = old[k]
         if info.expires_in == -2:  # unknown lifetime (token given without the means to inspect it)
@@ -211,6 +238,7 @@ class TokenProvider:
     # -- public protocol -------------------------------------------------
     def token(self):
         """The token to send (a Page token with AuthenticateAsPage)."""
+        self._check_mapping()
         with self._lock:
             if self.mode == "OFF":
                 return self._off_token()
@@ -228,6 +256,7 @@ class TokenProvider:
 
     def refresh(self, stale_token):
         """After a 190: refresh once under the cross-process lock; returns the new token."""
+        self._check_mapping()
         with self._lock:
             if self.mode == "OFF":
                 if self.opts.authenticate_as_page and self._page and self._page[1] == stale_token:
@@ -236,6 +265,7 @@ class TokenProvider:
                 raise self._off_rejected()
             with self.settings.lock():
                 st = self.settings.read()
+                self._owner_check(st)
                 self._state, self._stat = st, self.settings.stat_key()
                 self._register(st)
                 if st is None:
@@ -257,6 +287,7 @@ class TokenProvider:
         """BusinessAccountId, else the only account the token sees (remembered in the file)."""
         if self.opts.business_account_id:
             return self.opts.business_account_id
+        self._check_mapping()
         with self._lock:
             st = None if self.mode == "OFF" else self.load()
             if st and st.get("business_account_id"):
@@ -327,6 +358,7 @@ class TokenProvider:
         opts = self.opts
         with self.settings.lock():
             st = self.settings.read()
+            self._owner_check(st)     # never re-seed another mapping's file
             self._register(st)
             if st is not None and not self._seed_changed(st):
                 self._state, self._stat = st, self.settings.stat_key()

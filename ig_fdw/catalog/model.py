@@ -38,6 +38,9 @@ class Column:
     default: Optional[str] = None      # control columns: value used when not filtered
     choices: Tuple[str, ...] = ()      # control columns: accepted values
     metric_types: Tuple[str, ...] = ()  # metric columns: the metric_type values the API accepts it with
+    kind: Optional[str] = None          # what a value from SQL must look like before it goes into a
+    #                                     request: a key of ig_fdw.values.KINDS ('graph_id', 'username',
+    #                                     'hashtag', 'name', 'names') or 'text' (free, encoded by its user)
 
     @property
     def source_path(self):

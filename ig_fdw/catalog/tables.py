@@ -4,7 +4,7 @@ names the CData object each table stands for."""
 
 from ig_fdw.catalog.model import Column as C, InsightsSpec, KeyQual as Q, Source, Table, EQ, IN, RANGE
 
-ACCOUNT = C("business_account_id", "text", "context", doc="the IG business account the row belongs to")
+ACCOUNT = C("business_account_id", "text", "context", kind="graph_id", doc="the IG business account the row belongs to")
 ACCOUNT_Q = Q("business_account_id", IN, "account")
 
 BASIC_SCOPES = ("instagram_basic", "pages_show_list", "pages_read_engagement")
@@ -14,7 +14,7 @@ COMMENT_SCOPES = BASIC_SCOPES + ("instagram_manage_comments",)
 
 def media_columns(extra=()):
     return (
-        C("id", "text", doc="media id"),
+        C("id", "text", doc="media id", kind="graph_id"),
         C("caption", "text"),
         C("media_type", "text", doc="IMAGE, VIDEO or CAROUSEL_ALBUM"),
         C("media_product_type", "text", doc="AD, FEED, STORY or REELS"),
@@ -92,7 +92,7 @@ STORIES = Table(
     scopes=BASIC_SCOPES)
 
 TAGGED_MEDIA_COLUMNS = (
-    C("id", "text"), C("caption", "text"), C("media_type", "text"), C("media_product_type", "text"),
+    C("id", "text", kind="graph_id"), C("caption", "text"), C("media_type", "text"), C("media_product_type", "text"),
     C("timestamp", "timestamptz"), C("permalink", "text"), C("media_url", "text"), C("username", "text"),
     C("like_count", "integer"), C("comments_count", "integer"), ACCOUNT,
 )
@@ -104,7 +104,7 @@ TAGS = Table(
     scopes=COMMENT_SCOPES)
 
 COMMENT_COLUMNS = (
-    C("id", "text"), C("text", "text", writable=True), C("timestamp", "timestamptz"),
+    C("id", "text", kind="graph_id"), C("text", "text", writable=True), C("timestamp", "timestamptz"),
     C("username", "text"), C("user_id", "text", path="from.id"), C("like_count", "integer"),
     C("hidden", "boolean", writable=True),
 )
@@ -113,14 +113,14 @@ COMMENTS = Table(
     "comments", "Top-level comments on media.  Without media_id every media of the account is walked "
     "(batched), as the reference connector does.",
     Source("edge", edge="comments", parent="media_id", fan_out="media"),
-    COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", writable=True), ACCOUNT),
+    COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", writable=True, kind="graph_id"), ACCOUNT),
     (Q("id", IN, "id"), Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,
     path_keys=((("media_id",), 20),), writable=("insert", "update", "delete"), scopes=COMMENT_SCOPES)
 
 REPLIES = Table(
     "replies", "Replies to top-level comments.  Without comment_id every comment is walked.",
     Source("edge", edge="replies", parent="comment_id", fan_out="comments"),
-    COMMENT_COLUMNS + (C("comment_id", "text", "context", path="parent_id", writable=True),
+    COMMENT_COLUMNS + (C("comment_id", "text", "context", path="parent_id", writable=True, kind="graph_id"),
                        C("media_id", "text", path="media.id"), ACCOUNT),
     (Q("id", IN, "id"), Q("comment_id", IN, "parent"), ACCOUNT_Q), reference="Replies", rows_estimate=5000,
     path_keys=((("comment_id",), 5),), writable=("insert", "update", "delete"), scopes=COMMENT_SCOPES)
@@ -128,7 +128,7 @@ REPLIES = Table(
 MEDIA_CHILDREN = Table(
     "media_children", "Items of carousel albums.",
     Source("edge", edge="children", parent="media_id"),
-    (C("media_id", "text", "context"), C("id", "text"), C("media_type", "text"), C("media_url", "text"),
+    (C("media_id", "text", "context", kind="graph_id"), C("id", "text"), C("media_type", "text"), C("media_url", "text"),
      C("shortcode", "text"), C("thumbnail_url", "text"), C("timestamp", "timestamptz"), C("username", "text")),
     (Q("media_id", IN, "parent", required=True),), rows_estimate=10, path_keys=((("media_id",), 5),),
     scopes=BASIC_SCOPES)
@@ -136,12 +136,12 @@ MEDIA_CHILDREN = Table(
 HASHTAGS = Table(
     "hashtags", "Hashtag search: the id of a hashtag by name (counts toward the 30 hashtags a week).",
     Source("search", edge="ig_hashtag_search", params=(("q", "{name}"),)),
-    (C("name", "text", "context"), C("id", "text"), ACCOUNT),
+    (C("name", "text", "context", kind="hashtag"), C("id", "text"), ACCOUNT),
     (Q("name", IN, "param", param="name", required=True), ACCOUNT_Q), rows_estimate=1,
     scopes=("instagram_basic",))
 
 HASHTAG_MEDIA_COLUMNS = (
-    C("hashtag_id", "text", "context"), C("id", "text"), C("caption", "text"), C("media_type", "text"),
+    C("hashtag_id", "text", "context", kind="graph_id"), C("id", "text"), C("caption", "text"), C("media_type", "text"),
     C("timestamp", "timestamptz"), C("permalink", "text"), C("media_url", "text"),
     C("like_count", "integer"), C("comments_count", "integer"), ACCOUNT,
 )
@@ -172,7 +172,7 @@ PUBLISHING_LIMIT = Table(
     (ACCOUNT_Q,), rows_estimate=1, scopes=("instagram_content_publish",))
 
 DISCOVERY_PROFILE_COLUMNS = (
-    C("username", "text", "context"), C("id", "text"), C("name", "text"), C("biography", "text"),
+    C("username", "text", "context", kind="username"), C("id", "text"), C("name", "text"), C("biography", "text"),
     C("website", "text"), C("profile_picture_url", "text"), C("followers_count", "integer"),
     C("follows_count", "integer"), C("media_count", "integer"), ACCOUNT,
 )
@@ -185,7 +185,7 @@ BUSINESS_DISCOVERY = Table(
 BUSINESS_DISCOVERY_MEDIA = Table(
     "business_discovery_media", "Public media of another business or creator account, by username.",
     Source("expansion", expansion="business_discovery.username", edge="media"),
-    (C("username", "text", "context"), C("id", "text"), C("caption", "text"), C("media_type", "text"),
+    (C("username", "text", "context", kind="username"), C("id", "text"), C("caption", "text"), C("media_type", "text"),
      C("media_product_type", "text"), C("timestamp", "timestamptz"), C("permalink", "text"),
      C("media_url", "text"), C("like_count", "integer"), C("comments_count", "integer"), ACCOUNT),
     (Q("username", IN, "param", required=True), ACCOUNT_Q), rows_estimate=100,
@@ -194,7 +194,7 @@ BUSINESS_DISCOVERY_MEDIA = Table(
 MENTIONED_MEDIA = Table(
     "mentioned_media", "A media whose caption @mentions the account (media id from a webhook).",
     Source("expansion", expansion="mentioned_media.media_id"),
-    (C("media_id", "text", "context"), C("id", "text"), C("caption", "text"), C("media_type", "text"),
+    (C("media_id", "text", "context", kind="graph_id"), C("id", "text"), C("caption", "text"), C("media_type", "text"),
      C("timestamp", "timestamptz"), C("like_count", "integer"), C("comments_count", "integer"),
      C("username", "text"), ACCOUNT),
     (Q("media_id", IN, "param", required=True), ACCOUNT_Q), rows_estimate=1,
@@ -203,7 +203,7 @@ MENTIONED_MEDIA = Table(
 MENTIONED_COMMENTS = Table(
     "mentioned_comments", "A comment that @mentions the account (comment id from a webhook).",
     Source("expansion", expansion="mentioned_comment.comment_id"),
-    (C("comment_id", "text", "context"), C("id", "text"), C("text", "text"), C("timestamp", "timestamptz"),
+    (C("comment_id", "text", "context", kind="graph_id"), C("id", "text"), C("text", "text"), C("timestamp", "timestamptz"),
      C("like_count", "integer"), C("username", "text"), ACCOUNT),
     (Q("comment_id", IN, "param", required=True), ACCOUNT_Q), rows_estimate=1,
     path_keys=((("comment_id",), 1),), scopes=COMMENT_SCOPES)
@@ -220,7 +220,7 @@ TOTAL = ("total_value",)
 
 
 MEDIA_INSIGHT_BASE = (
-    C("media_id", "text", "context"), ACCOUNT, C("media_type", "text", "context"),
+    C("media_id", "text", "context", kind="graph_id"), ACCOUNT, C("media_type", "text", "context"),
     C("media_product_type", "text", "context"),
 )
 MEDIA_INSIGHT_KEYS = (Q("media_id", IN, "parent"), ACCOUNT_Q)
@@ -257,11 +257,11 @@ MEDIA_INSIGHTS_STORY = media_insights_table(
     ("views", "reach", "total_interactions", "shares", "replies", "navigation", "follows", "profile_visits",
      "impressions"), product_types=("STORY",), fan_out="stories")
 
-PERIOD = C("period", "text", "control", default="day", choices=("day", "week", "days_28", "month", "lifetime",
+PERIOD = C("period", "text", "control", kind="name", default="day", choices=("day", "week", "days_28", "month", "lifetime",
                                                              "total_over_range"))
 SINCE = C("since", "timestamptz", "control", doc="start of the range (API since=)")
 UNTIL = C("until", "timestamptz", "control", doc="end of the range (API until=)")
-TIMEFRAME = C("timeframe", "text", "control", choices=("last_14_days", "last_30_days", "last_90_days",
+TIMEFRAME = C("timeframe", "text", "control", kind="name", choices=("last_14_days", "last_30_days", "last_90_days",
                                                         "prev_month", "this_month", "this_week"))
 def present(keys, columns):
     """The KeyQuals whose column the table has."""
@@ -281,8 +281,8 @@ def account_table(name, doc, reference, metrics, metric_type=None, breakdown=Non
                   extra=(), period_default="day", rows=30, daily=False):
     columns = (ACCOUNT, END_TIME) + ((C(dimension, "text", "context", path="dimension", doc="breakdown value"),)
                                      if dimension else ()) + (
-        C("period", "text", "control", default=period_default, choices=PERIOD.choices),
-        C("metric_type", "text", "control", default=metric_type or "default",
+        C("period", "text", "control", kind="name", default=period_default, choices=PERIOD.choices),
+        C("metric_type", "text", "control", kind="name", default=metric_type or "default",
           choices=("default", "time_series", "total_value")),
         SINCE, UNTIL) + tuple(extra) + tuple(m if not isinstance(m, str) else metric(m) for m in metrics)
     keys = present(CONTROL_KEYS, columns)
@@ -335,12 +335,12 @@ AUDIENCE = Table(
     "audience_insights", "Follower or engaged-audience demographics (needs 100+ followers).",
     Source("insights", insights=InsightsSpec("account", metric_type="total_value")),
     (ACCOUNT,
-     C("metric", "text", "control", default="follower_demographics",
+     C("metric", "text", "control", kind="name", default="follower_demographics",
        choices=("follower_demographics", "engaged_audience_demographics")),
-     C("breakdown", "text", "control", default="country", choices=("age", "city", "country", "gender", "age,gender"),
+     C("breakdown", "text", "control", kind="names", default="country", choices=("age", "city", "country", "gender", "age,gender"),
        doc="CData's AudienceType"),
-     C("timeframe", "text", "control", default="last_30_days", choices=TIMEFRAME.choices),
-     C("period", "text", "control", default="lifetime"),
+     C("timeframe", "text", "control", kind="name", default="last_30_days", choices=TIMEFRAME.choices),
+     C("period", "text", "control", kind="name", default="lifetime"),
      C("audience_group", "text", "context", path="dimension", doc="the breakdown value (e.g. a country code)"),
      C("total_audience", "bigint", "context", path="value")),
     (ACCOUNT_Q, Q("metric", EQ, "param"), Q("breakdown", EQ, "param"), Q("timeframe", EQ, "param")),
@@ -350,17 +350,17 @@ ONLINE_FOLLOWERS = Table(
     "online_followers", "Followers online by hour of day (needs 100+ followers).",
     Source("insights", insights=InsightsSpec("account", shape="hourly")),
     (ACCOUNT, END_TIME, C("hour", "integer", "context"), C("followers", "bigint", "context"),
-     C("period", "text", "control", default="lifetime"), SINCE, UNTIL,
-     C("metric", "text", "control", default="online_followers")),
+     C("period", "text", "control", kind="name", default="lifetime"), SINCE, UNTIL,
+     C("metric", "text", "control", kind="name", default="online_followers")),
     (ACCOUNT_Q, Q("since", RANGE + EQ, "since"), Q("until", RANGE + EQ, "until")), reference="OnlineFollowers", rows_estimate=24 * 7, scopes=INSIGHT_SCOPES)
 
 INSIGHTS_LONG = Table(
     "insights", "Any insights metric, one row per value: filter on metric (and object_id for media).",
     Source("insights", insights=InsightsSpec("account", shape="long")),
-    (C("object_id", "text", "context"), ACCOUNT, C("metric", "text", "context"),
-     C("period", "text", "control", default="day", choices=PERIOD.choices),
-     C("metric_type", "text", "control", choices=("default", "time_series", "total_value")),
-     C("breakdown", "text", "control"), TIMEFRAME, SINCE, UNTIL, END_TIME,
+    (C("object_id", "text", "context", kind="graph_id"), ACCOUNT, C("metric", "text", "context", kind="name"),
+     C("period", "text", "control", kind="name", default="day", choices=PERIOD.choices),
+     C("metric_type", "text", "control", kind="name", choices=("default", "time_series", "total_value")),
+     C("breakdown", "text", "control", kind="names"), TIMEFRAME, SINCE, UNTIL, END_TIME,
      C("dimension_values", "text[]", "context"), C("value", "bigint", "context"),
      C("value_json", "jsonb", "context", doc="the raw value (objects for online_followers)")),
     (Q("metric", IN, "param", required=True), Q("object_id", IN, "parent"), ACCOUNT_Q,
@@ -370,7 +370,7 @@ INSIGHTS_LONG = Table(
 
 def procedure_table(spec):
     """CData's OAuth stored procedures: the WHERE clause carries the inputs."""
-    inputs = tuple(C(c.name.lower(), "text", "context", doc="input") for c in spec.inputs)
+    inputs = tuple(C(c.name.lower(), "text", "context", doc="input", kind="text") for c in spec.inputs)
     # An output named like an input (RefreshOAuthAccessToken's OAuthRefreshToken) is left out: the
     # column must echo the filter for PostgreSQL's recheck; for Meta the new refresh token is the
     # new access token anyway.

@@ -303,6 +303,8 @@ class Transport:
         if isinstance(error, RateLimited):
             return RateLimited(msg + "; the Graph API keeps throttling this app. Wait a few minutes "
                                "before retrying, or raise RateLimitMaxWait.", retry_after=error.retry_after, **kw)
+        if (error.http_status or 0) >= 500 and not isinstance(error, errors.TransportError):
+            return errors.TransportError(msg, **kw)     # HV00N, as docs/troubleshooting.md says
         return cls(msg, **kw)
 
     def waited_for_throttles(self):
@@ -392,6 +394,11 @@ class Transport:
         throttled = isinstance(error, RateLimited) or status == 429
         self._record_usage(usage, regain, throttled, success=error is None and status < 400)
         if error is not None:
+            if status >= 500 and not idempotent and not isinstance(error, (RateLimited, TokenExpired)):
+                # the server failed after receiving a write: it may have been applied (sending it again
+                # could post twice); the caller looks it up first (ig_fdw.writes)
+                raise AmbiguousWrite("%s; the write may have been applied (HTTP %s)" % (error.message, status),
+                                     code=error.code, subcode=error.subcode, http_status=status)
             return self._on_graph_error(error, regain, method, url)
         if body is _MALFORMED or (body is None and status < 400):
             err = TransportError("%s %s returned a malformed JSON body (HTTP %s)" % (

@@ -8,7 +8,7 @@ import hmac
 import json
 import threading
 import traceback
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from . import handlers_graph as hg
 from . import handlers_publish as hp
@@ -29,6 +29,10 @@ def dumps(obj):
     # the Graph API answers compact JSON with non-ASCII escaped and "/" as "\/"
     return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
 
+
+#: query parameters a call's record leaves out (credentials)
+_UNRECORDED = frozenset({"access_token", "appsecret_proof", "client_secret", "code", "fb_exchange_token",
+                         "input_token"})
 
 class Ctx:
     def __init__(self, app, method, parsed, params, query_pairs, token_str, token_source, host):
@@ -116,7 +120,7 @@ class App:
             self.in_flight = 0
             self.max_in_flight = 0
 
-    def record(self, method, path, template, status, token_str=None, in_batch=False):
+    def record(self, method, path, template, status, token_str=None, in_batch=False, query=None):
         if not in_batch:
             self.stats_total += 1
             self.by_method[method] += 1
@@ -125,6 +129,11 @@ class App:
         if token_str:
             self.by_token[token_hash(token_str)] += 1
         entry = {"method": method, "path": path, "template": template, "status": status}
+        if query:
+            # lets tests see what a request asked (fields=, ids=, q=); credentials left out
+            pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in _UNRECORDED]
+            if pairs:
+                entry["query"] = urlencode(pairs)
         if in_batch:
             entry["in_batch"] = True
         self.calls.append(entry)
@@ -476,7 +485,7 @@ class App:
                 out.append(None)
                 continue
             r = self.call(method, ipath, q, b, tok, src, host, in_batch=True)
-            self.record(method, ipath, r.template, r.status, tok, in_batch=True)
+            self.record(method, ipath, r.template, r.status, tok, in_batch=True, query=u.query)
             body = r.body if isinstance(r.body, (bytes, bytearray)) else dumps(r.body)
             entry = {"code": r.status}
             if include_headers:

@@ -7,13 +7,15 @@ options, either after ``@`` or after ``,``::
     reset@rate=0.1,path=/media       10 % of calls whose path contains /media: socket closed
     latency=200ms                    every call waits 200 ms
     reset_after@nth=1,method=POST    the 1st POST is applied, then the socket is closed
+    status_after=500@method=POST     every POST is applied, then answered HTTP 500 (code 1)
     slow=3000ms@nth=2                headers + half of the body, then a 3 s stall
     malformed@nth=1,count=2          calls 1 and 2 answer 200 with broken JSON
     throttle=17@nth=5                the 5th call gets "(#17) User request limit reached"
     expire_token@nth=4               from the 4th call the token in use is expired (190/463)
     batch_null@nth=2                 the 2nd batch item answers null
 
-Kinds: ``latency`` (ms; "200", "200ms", "1.5s"), ``status`` (500|502|503),
+Kinds: ``latency`` (ms; "200", "200ms", "1.5s"), ``status`` (500|502|503), ``status_after``
+(500|502|503: the request is applied, then answered with that status),
 ``reset``, ``reset_after``, ``slow`` (stall in ms), ``malformed``, ``throttle``
 (4|17|32|613|80002), ``expire_token``, ``batch_null``.
 
@@ -40,7 +42,7 @@ import random
 
 from .data import h64
 
-HTTP_KINDS = {"latency", "status", "reset", "reset_after", "slow", "malformed"}
+HTTP_KINDS = {"latency", "status", "status_after", "reset", "reset_after", "slow", "malformed"}
 CALL_KINDS = {"throttle", "expire_token", "batch_null"}
 KINDS = HTTP_KINDS | CALL_KINDS
 
@@ -68,8 +70,8 @@ class Rule:
         self.kind = kind
         if kind in ("latency", "slow"):
             value = _ms(value if value is not None else (200 if kind == "latency" else 3000))
-        elif kind == "status":
-            value = int(value if value is not None else 503)
+        elif kind in ("status", "status_after"):
+            value = int(value if value is not None else (503 if kind == "status" else 500))
             if value not in (500, 502, 503):
                 raise FaultSpecError("status must be 500, 502 or 503")
         elif kind == "throttle":

@@ -116,7 +116,8 @@ class Handler(BaseHTTPRequestHandler):
             app.in_flight += 1
             if app.in_flight > app.max_in_flight:
                 app.max_in_flight = app.in_flight
-            fired = app.faults.fire({"latency", "status", "reset", "reset_after", "slow", "malformed"}, method, path)
+            fired = app.faults.fire({"latency", "status", "status_after", "reset", "reset_after", "slow", "malformed"},
+                                    method, path)
         finished = [False]
 
         def done():
@@ -166,10 +167,18 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     res = app.call(method, path, query_pairs, body_pairs, token, source, host)
                 app.record(method, path, res.template, res.status if "reset_after" not in kinds else 0,
-                           token or dict(query_pairs + body_pairs).get("access_token"))
+                           token or dict(query_pairs + body_pairs).get("access_token"), query=u.query)
             done()
             if "reset_after" in kinds:
                 self._reset()
+                return
+            if "status_after" in kinds:     # applied above; the answer is lost in a server error
+                st = kinds["status_after"].value
+                with app.lock:
+                    trace = app.trace_id()
+                err = GraphError("An unknown error has occurred.", 1, status=st, transient=True)
+                self._send(st, dumps(err.body(trace, parsed.flavour)), "application/json; charset=UTF-8",
+                           {"x-fb-trace-id": trace})
                 return
             body = res.body if isinstance(res.body, (bytes, bytearray)) else dumps(res.body)
             if "malformed" in kinds:

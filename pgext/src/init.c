@@ -318,6 +318,35 @@ wrapper_of_server(const char *servername)
 }
 
 /*
+ * Raise the wrapper validator's error, if any, without the statement text:
+ * the refused statement may carry a secret (CREATE USER MAPPING ... OPTIONS
+ * (oauthclientsecret '...')), and the server log would otherwise repeat it
+ * in its STATEMENT: line.  Only the STATEMENT: line goes; log_statement
+ * still logs what it is set to log (docs/security.md).
+ */
+static void
+check_without_statement(PyObject *result)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		mc_check_python(result);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->hide_stmt = true;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
  * An extension over multicorn2: if the wrapper class has a classmethod
  * validate_options(level, options), it is called at CREATE/ALTER time with
  * level 'server', 'user_mapping', 'table' or 'column'.
@@ -364,7 +393,7 @@ call_wrapper_validator(const char *wrapper, const char *level, List *options)
 	res = PyObject_CallMethod(cls, "validate_options", "sO", level, dict);
 	Py_DECREF(cls);
 	Py_DECREF(dict);
-	mc_check_python(res);
+	check_without_statement(res);
 	Py_DECREF(res);
 }
 

@@ -4,6 +4,7 @@ the token is refreshed by the API's clock (the sandbox's, moved 55 days on)."""
 
 import os
 
+import psycopg
 import pytest
 
 from ig_fdw.auth import TokenProvider
@@ -48,9 +49,16 @@ def test_later_connection_and_refresh_on_the_api_clock(connect, own_sandbox):
     conn.execute("CREATE SERVER later FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'ig_fdw.InstagramFDW', "
                  "graph_url '%s', BusinessAccountId '%s', InitiateOAuth 'REFRESH', OAuthSettingsLocation '%s')"
                  % (sb.url, sb.accounts[0], where))
-    conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER later")
     conn.execute("CREATE SCHEMA b")
     conn.execute("IMPORT FOREIGN SCHEMA instagram LIMIT TO (instagram_business_profile) FROM SERVER later INTO b")
+    # an empty user mapping gets nothing, even on a server naming the file (docs/security.md) ...
+    conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER later")
+    with pytest.raises(psycopg.Error) as refused:
+        connect().execute("SELECT username FROM b.instagram_business_profile")
+    assert refused.value.sqlstate == "28000" and "no ig_fdw credentials" in str(refused.value)
+    # ... the mapping holding a credential that owns the file does: no app id, no key file on the server
+    conn.execute("ALTER USER MAPPING FOR CURRENT_USER SERVER later OPTIONS (ADD OAuthClientSecret '%s')"
+                 % sb.app_secret)
     later = connect()
     assert later.execute("SELECT username FROM b.instagram_business_profile").fetchone()[0] == name
     assert not _refresh_calls(sb)

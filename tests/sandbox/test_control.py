@@ -20,7 +20,7 @@ def test_stats_shape_and_templates(c, sb, main1):
     assert st["by_token"] == {key: 3}
     assert c.token not in str(st)
     assert st["calls"][-1] == {"method": "GET", "path": "/v22.0/%s/media" % main1,
-                               "template": "GET /{ig-user-id}/media", "status": 200}
+                               "template": "GET /{ig-user-id}/media", "status": 200, "query": "limit=2"}
     assert sb.stats() == {k: v for k, v in st.items()}
     requests.post(sb.url + "/__sandbox/reset")
     assert sb.stats()["total"] == 0 and sb.stats()["calls"] == []
