@@ -54,9 +54,7 @@ typedef struct MCPlanState
 Oid
 mc_planning_userid(PlannerInfo *root, RelOptInfo *baserel)
 {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	return mc_plan_rel_userid(root, baserel->relid);
 }
 
 static PyObject *
@@ -244,7 +242,7 @@ candidate_sortkeys(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
 		result = lappend(result,
 						 list_make5(makeString(ps->info->cols[var->varattno - 1].name),
 									makeInteger(var->varattno),
-									makeInteger(pk->pk_strategy == BTGreaterStrategyNumber),
+									makeInteger(MC_PATHKEY_DESCENDING(pk)),
 									makeInteger(pk->pk_nulls_first),
 									makeString(collname ? collname : "")));
 	}
@@ -504,7 +502,7 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 	required = bms_union(required, baserel->lateral_relids);
 	rows = clamp_row_est(rows);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
+			 mc_create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
 									 ps->startup_cost + rows * MC_ROW_COST, NIL, required,
 									 NULL, path_private(NIL, -1, -1)));
 }
@@ -582,7 +580,7 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	 * the scan would be run once and its output reused for every outer row.
 	 */
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+			 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
 									 total, NIL, baserel->lateral_relids, NULL,
 									 (limit_ok && root->query_pathkeys == NIL) ?
 									 path_private(NIL, limit, offset) :
@@ -593,7 +591,7 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		List	   *pathkeys = list_copy_head(root->query_pathkeys, nsorted);
 
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+				 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
 										 total, pathkeys, baserel->lateral_relids, NULL,
 										 path_private(list_copy_head(sortkeys, nsorted),
 													  (limit_ok && full) ? limit : -1,
