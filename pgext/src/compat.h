@@ -1,6 +1,6 @@
 /*
  * compat.h
- *		PostgreSQL version differences (14 to 18), one place per concern.
+ *		PostgreSQL version differences (15 to 18), one place per concern.
  *
  * As contrib/postgres_fdw does, the code elsewhere is written for the
  * newest API and this header maps it onto older servers with
