@@ -26,7 +26,7 @@ test: venv runtime
 # The runtime on PostgreSQL 16 and 18 (from PyPI wheels) and Python 3.12/3.13,
 # each built into a private tree under .cache/matrix: see .ci/matrix.py.
 test-matrix: venv
-	$(VPY) .ci/matrix.py
+	BASE_PG_CONFIG=$(PG_CONFIG) $(VPY) .ci/matrix.py
 
 demo: venv runtime
 	$(VPY) -m tests.demo start

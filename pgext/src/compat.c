@@ -21,21 +21,22 @@ or_current_user(Oid userid)
 }
 
 /*
- * While planning.  From 16 on, an inheritance child (a foreign partition)
- * has no RTEPermissionInfo of its own: its parent's applies, as for
- * RelOptInfo.userid.
+ * While planning (also from AddForeignUpdateTargets, which may run before
+ * the planner's range table arrays exist: read the query's range table).
+ * From 16 on, an inheritance child (a foreign partition) has no
+ * RTEPermissionInfo of its own: its parent's applies, as for RelOptInfo.userid.
  */
 Oid
 mc_plan_rel_userid(PlannerInfo *root, Index rti)
 {
-	RangeTblEntry *rte = planner_rt_fetch(rti, root);
+	RangeTblEntry *rte = rt_fetch(rti, root->parse->rtable);
 
 #if PG_VERSION_NUM >= 160000
 	while (rte->perminfoindex == 0 && root->append_rel_array != NULL &&
 		   root->append_rel_array[rti] != NULL)
 	{
 		rti = root->append_rel_array[rti]->parent_relid;
-		rte = planner_rt_fetch(rti, root);
+		rte = rt_fetch(rti, root->parse->rtable);
 	}
 	if (rte->perminfoindex == 0)
 		return GetUserId();
