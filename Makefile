@@ -7,7 +7,7 @@ PG_CONFIG ?= pg_config
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 
-.PHONY: test demo demo-stop runtime deps venv bench clean
+.PHONY: test test-matrix demo demo-stop runtime deps venv bench clean
 
 deps:
 	bash .ci/install-system-deps.sh
@@ -22,6 +22,11 @@ runtime: deps
 
 test: venv runtime
 	PG_CONFIG=$(PG_CONFIG) PYTHON=$(PYTHON) $(VPY) -m pytest tests -q -p no:cacheprovider
+
+# The runtime on PostgreSQL 16 and 18 (from PyPI wheels) and Python 3.12/3.13,
+# each built into a private tree under .cache/matrix: see .ci/matrix.py.
+test-matrix: venv
+	BASE_PG_CONFIG=$(PG_CONFIG) $(VPY) .ci/matrix.py
 
 demo: venv runtime
 	$(VPY) -m tests.demo start

@@ -11,6 +11,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import sysconfig
 import tempfile
 
@@ -55,9 +56,46 @@ def build_runtime():
                    check=True, stdout=subprocess.DEVNULL)
 
 
+#: Runtime dependencies the server's Python imports (ig_fdw's install_requires,
+#: at the versions pinned for the tests).
+SERVER_REQUIREMENTS = ("requests", "cryptography")
+
+
+def _python_version(python):
+    return subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _pinned_requirements():
+    with open(os.path.join(ROOT, ".ci", "requirements-test.txt")) as f:
+        lines = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    return [l for l in lines if l.split("=")[0].split("[")[0] in SERVER_REQUIREMENTS]
+
+
+def server_site():
+    """Where the server's embedded Python finds ig_fdw's dependencies.
+
+    This venv's site-packages when PYTHON is the venv's Python version;
+    otherwise PYTHON_SITE, or a directory filled once with PYTHON's own pip
+    (`pip install --target .cache/site-X.Y`): compiled modules such as
+    cryptography's cffi are built for one Python version."""
+    if os.environ.get("PYTHON_SITE"):
+        return os.environ["PYTHON_SITE"]
+    version = _python_version(PYTHON)
+    if version == "%d.%d" % sys.version_info[:2]:
+        return sysconfig.get_paths()["purelib"]
+    target = os.path.join(ROOT, ".cache", "site-" + version)
+    stamp = os.path.join(target, ".installed")
+    if not os.path.exists(stamp):
+        subprocess.run([PYTHON, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        "--upgrade", "--target", target] + _pinned_requirements(), check=True)
+        open(stamp, "w").close()
+    return target
+
+
 def server_pythonpath():
-    """The checkout (ig_fdw, tests.fdws) and this interpreter's site-packages."""
-    return os.pathsep.join([ROOT, sysconfig.get_paths()["purelib"]])
+    """The checkout (ig_fdw, tests.fdws) and the site-packages for PYTHON."""
+    return os.pathsep.join([ROOT, server_site()])
 
 
 def let_postgres_reach(path):

@@ -93,7 +93,7 @@ install_signal_relay(PyObject *native)
 			   *handler,
 			   *res;
 
-	pg_sigint_handler = pqsignal(SIGINT, mc_signal_relay);
+	pg_sigint_handler = mc_pqsignal(SIGINT, mc_signal_relay);
 	signal_mod = PyImport_ImportModule("signal");
 	if (signal_mod == NULL)
 		mc_raise_python_error();
@@ -108,21 +108,21 @@ install_signal_relay(PyObject *native)
 	Py_DECREF(res);
 
 	if (is_real_handler(pg_sigint_handler))
-		pqsignal(SIGINT, mc_signal_relay);
+		mc_pqsignal(SIGINT, mc_signal_relay);
 	else
-		pqsignal(SIGINT, pg_sigint_handler);
+		mc_pqsignal(SIGINT, pg_sigint_handler);
 
-	pg_sigalrm_handler = pqsignal(SIGALRM, mc_signal_relay);
+	pg_sigalrm_handler = mc_pqsignal(SIGALRM, mc_signal_relay);
 	if (!is_real_handler(pg_sigalrm_handler))
-		pqsignal(SIGALRM, pg_sigalrm_handler);
+		mc_pqsignal(SIGALRM, pg_sigalrm_handler);
 
 	/*
 	 * SIGTERM too: pg_terminate_backend() and a fast shutdown must not wait
 	 * for a busy or sleeping wrapper (they did, for ever, until a cancel).
 	 */
-	pg_sigterm_handler = pqsignal(SIGTERM, mc_signal_relay);
+	pg_sigterm_handler = mc_pqsignal(SIGTERM, mc_signal_relay);
 	if (!is_real_handler(pg_sigterm_handler))
-		pqsignal(SIGTERM, pg_sigterm_handler);
+		mc_pqsignal(SIGTERM, pg_sigterm_handler);
 }
 
 static void

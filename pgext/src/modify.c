@@ -40,12 +40,6 @@ typedef struct MCModifyState
 	MemoryContext rowcxt;
 } MCModifyState;
 
-static Oid
-rte_userid(RangeTblEntry *rte)
-{
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-}
-
 /*
  * The rowid_column name.  None (the default), or the NotImplementedError of
  * older base classes, means a read-only wrapper: INSERT, UPDATE and DELETE
@@ -134,7 +128,7 @@ void
 mcAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
 						  Relation target_relation)
 {
-	MCInstance *entry = mc_get_instance(RelationGetRelid(target_relation), rte_userid(target_rte));
+	MCInstance *entry = mc_get_instance(RelationGetRelid(target_relation), mc_plan_rel_userid(root, rtindex));
 	char	   *name = rowid_column_name(entry, RelationGetRelationName(target_relation));
 	TupleDesc	desc = RelationGetDescr(target_relation);
 	int			i;
@@ -244,8 +238,7 @@ mcBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_
 					 int subplan_index, int eflags)
 {
 	EState	   *estate = mtstate->ps.state;
-	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
-	MCModifyState *st = begin_modify_state(estate, rinfo, rte_userid(rte));
+	MCModifyState *st = begin_modify_state(estate, rinfo, mc_result_rel_userid(rinfo, estate));
 	CmdType		op = mtstate->operation;
 
 	if (op == CMD_UPDATE || op == CMD_DELETE)
@@ -500,8 +493,6 @@ void
 mcBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	EState	   *estate = mtstate->ps.state;
-	Index		rti = rinfo->ri_RangeTableIndex;
-	RangeTblEntry *rte;
 
 	/*
 	 * An UPDATE moving rows into a foreign partition that the same UPDATE
@@ -515,11 +506,8 @@ mcBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 				 errmsg("cannot route rows into foreign table \"%s\", which the same statement updates",
 						RelationGetRelationName(rinfo->ri_RelationDesc))));
 
-	/* A routing target may have no range table entry: use the root's. */
-	if (rti == 0 && rinfo->ri_RootResultRelInfo != NULL)
-		rti = rinfo->ri_RootResultRelInfo->ri_RangeTableIndex;
-	rte = rti > 0 ? exec_rt_fetch(rti, estate) : NULL;
-	begin_modify_state(estate, rinfo, rte ? rte_userid(rte) : GetUserId());
+	/* A routing target may have no range table entry: the root's applies. */
+	begin_modify_state(estate, rinfo, mc_result_rel_userid(rinfo, estate));
 	(void) rowid_column_name(((MCModifyState *) rinfo->ri_FdwState)->entry,
 							 RelationGetRelationName(rinfo->ri_RelationDesc));	/* read-only: refuse */
 	mc_instance_touch_xact(((MCModifyState *) rinfo->ri_FdwState)->entry);

@@ -39,8 +39,11 @@
 #include "nodes/pg_list.h"
 #include "utils/rel.h"
 
+#include "compat.h"
+
 /* A marker string; pgext/Makefile uses it to tell our build from upstream's. */
 #define MC_RUNTIME_MARKER "ig_fdw-multicorn-runtime"
+extern const char *mc_runtime_marker;
 
 /* ----- init.c ----- */
 extern void mc_ensure_python(void);

@@ -56,9 +56,7 @@ typedef struct MCPlanState
 Oid
 mc_planning_userid(PlannerInfo *root, RelOptInfo *baserel)
 {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	return mc_plan_rel_userid(root, baserel->relid);
 }
 
 static PyObject *
@@ -258,7 +256,7 @@ candidate_sortkeys(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
 		result = lappend(result,
 						 list_make5(makeString(ps->info->cols[var->varattno - 1].name),
 									makeInteger(var->varattno),
-									makeInteger(pk->pk_strategy == BTGreaterStrategyNumber),
+									makeInteger(MC_PATHKEY_DESCENDING(pk)),
 									makeInteger(pk->pk_nulls_first),
 									makeString(collname ? collname : "")));
 	}
@@ -518,7 +516,7 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 	required = bms_union(required, baserel->lateral_relids);
 	rows = clamp_row_est(rows);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
+			 mc_create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
 									 ps->startup_cost + rows * MC_ROW_COST, NIL, required,
 									 NULL, path_private(NIL, -1, -1)));
 }
@@ -593,7 +591,7 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	 * node applies it, unless mcGetForeignUpperPaths() replaces that node.
 	 */
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+			 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
 									 total, NIL, baserel->lateral_relids, NULL,
 									 path_private(NIL, -1, -1)));
 	if (nsorted > 0)
@@ -601,7 +599,7 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		List	   *pathkeys = list_copy_head(root->query_pathkeys, nsorted);
 
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+				 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
 										 total, pathkeys, baserel->lateral_relids, NULL,
 										 path_private(list_copy_head(sortkeys, nsorted), -1, -1)));
 	}
@@ -676,19 +674,11 @@ mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *i
 	output_rel->pathlist = NIL;
 	output_rel->fdw_private = baserel;
 	add_path(output_rel, (Path *)
-			 create_foreign_upper_path(root, output_rel, root->upper_targets[UPPERREL_FINAL],
-#if PG_VERSION_NUM >= 180000
-									   rows, 0,
-#else
-									   rows,
-#endif
-									   scan->path.startup_cost,
-									   scan->path.startup_cost + rows * MC_ROW_COST,
-									   scan->path.pathkeys, NULL,
-#if PG_VERSION_NUM >= 170000
-									   NIL,
-#endif
-									   path_private(sortkeys, limit, offset)));
+			 mc_create_foreign_upper_path(root, output_rel, root->upper_targets[UPPERREL_FINAL],
+										  rows, scan->path.startup_cost,
+										  scan->path.startup_cost + rows * MC_ROW_COST,
+										  scan->path.pathkeys, NULL,
+										  path_private(sortkeys, limit, offset)));
 }
 
 /* The plan of the final path above: a plain scan of the base rel. */

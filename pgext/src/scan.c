@@ -92,10 +92,7 @@ release_scan_callback(void *arg)
 static Oid
 scan_userid(ForeignScanState *node)
 {
-	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, node->ss.ps.state);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	return mc_scan_userid((ForeignScan *) node->ss.ps.plan, node->ss.ps.state);
 }
 
 static PyObject *

@@ -3,17 +3,18 @@
 import os
 import subprocess
 
-from tests.pg import ROOT
+from tests.pg import PG_CONFIG, PYTHON, ROOT
 
 PGEXT = os.path.join(ROOT, "pgext")
 
 
 def pkglibdir():
-    return subprocess.run(["pg_config", "--pkglibdir"], capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run([PG_CONFIG, "--pkglibdir"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def staged_install(destdir, force=False):
-    cmd = ["make", "-s", "-C", PGEXT, "install", "DESTDIR=%s" % destdir]
+    cmd = ["make", "-s", "-C", PGEXT, "install", "DESTDIR=%s" % destdir,
+           "PG_CONFIG=" + PG_CONFIG, "PYTHON=" + PYTHON]
     if force:
         cmd.append("FORCE=1")
     return subprocess.run(cmd, capture_output=True, text=True)
