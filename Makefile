@@ -7,7 +7,7 @@ PG_CONFIG ?= pg_config
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 
-.PHONY: test demo demo-stop runtime deps venv bench clean
+.PHONY: test demo demo-stop runtime deps venv bench clean test-sanitize
 
 deps:
 	bash .ci/install-system-deps.sh
@@ -22,6 +22,11 @@ runtime: deps
 
 test: venv runtime
 	PG_CONFIG=$(PG_CONFIG) PYTHON=$(PYTHON) $(VPY) -m pytest tests -q -p no:cacheprovider
+
+# tests/runtime against the runtime built with ASan + UBSan, in a private copy
+# of PG_CONFIG's tree (.ci/test-sanitize.sh; slow, not part of `make test`).
+test-sanitize: venv
+	PG_CONFIG=$(PG_CONFIG) PYTHON=$(PYTHON) bash .ci/test-sanitize.sh
 
 demo: venv runtime
 	$(VPY) -m tests.demo start

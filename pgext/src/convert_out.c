@@ -312,7 +312,10 @@ long_digits(const Target *t, PyObject *top, PyObject *value)
 	}
 	initStringInfo(&buf);
 	n = checked(t, top, PyNumber_Absolute(value), "abs()");
-	if (n != value && PyObject_RichCompareBool(value, n, Py_NE) == 1)
+	ge = PyObject_RichCompareBool(value, n, Py_NE);
+	if (ge < 0)
+		conversion_error(t, top, python_reason("int comparison"));
+	if (ge == 1)
 		appendStringInfoChar(&buf, '-');
 	while ((ge = PyObject_RichCompareBool(n, base, Py_GE)) == 1)
 	{

@@ -156,6 +156,8 @@ estimate_or(MCPlanState *ps, PyObject *obj, double dflt, double max, const char 
 	char	   *shown;
 	MemoryContext old;
 
+	if (obj == NULL && PyErr_Occurred())
+		mc_raise_python_error();	/* the result's __getitem__ raised */
 	if (obj == NULL || obj == Py_None)
 		return dflt;
 	d = PyFloat_AsDouble(obj);
@@ -219,6 +221,7 @@ mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	if (!PySequence_Check(res) || PySequence_Size(res) != 2)
 	{
 		Py_DECREF(res);
+		PyErr_Clear();			/* a __len__ that raised: the ERROR says it all */
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("%s.get_rel_size() must return (rows, width)",
@@ -573,6 +576,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
 		}
 		if (cols == NULL || rows == NULL)
 		{
+			PyErr_Clear();		/* a __len__ or __getitem__ that raised */
 			Py_XDECREF(cols);
 			Py_XDECREF(rows);
 			Py_DECREF(item);
