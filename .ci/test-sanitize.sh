@@ -4,7 +4,8 @@
 # tree, and tests/runtime run against it.  Fails when a sanitizer reports
 # anything in the runtime's code (multicorn.so).
 #
-#   .ci/test-sanitize.sh [pytest args...]
+#   .ci/test-sanitize.sh [pytest args...]    (default: tests/runtime, minus the two
+#                                             tests that cannot hold under ASan, below)
 #   env: PG_CONFIG (the tree to copy, default pg_config), SANITIZE_PG_DIR
 #        (where the private tree goes, default .sanitize/pg), PYTHON.
 #
@@ -42,22 +43,31 @@ export IGFDW_SERVER_ENV="LD_PRELOAD=$libasan:$work/nls_shim.so PYTHONMALLOC=mall
 ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:log_path=$work/logs/asan \
 UBSAN_OPTIONS=print_stacktrace=1:log_path=$work/logs/ubsan"
 
+# Not run here: the memory bound of test_hardening (ASan's quarantine keeps
+# freed memory, so the backend grows by design) and test_build (it checks
+# `make install` against the system tree's layout, not the runtime's code).
+if [ $# -eq 0 ]; then
+  set -- "$root/tests/runtime" \
+    --deselect "$root/tests/runtime/test_hardening.py::test_memory_bounded_over_100000_parameterized_rescans" \
+    --ignore "$root/tests/runtime/test_build.py"
+fi
 start=$(date +%s)
 set +e
-PG_CONFIG="$pg_config" PYTHON="$PYTHON" "$VPY" -m pytest "$root/tests/runtime" -q -p no:cacheprovider "$@"
+PG_CONFIG="$pg_config" PYTHON="$PYTHON" "$VPY" -m pytest -q -p no:cacheprovider "$@"
 status=$?
 set -e
 echo "test-sanitize: tests/runtime took $(( $(date +%s) - start ))s (pytest exit status $status)"
 
+# A report is the runtime's when a frame is in multicorn.so or its sources.
 ours=0
 for f in "$work"/logs/*; do
   [ -e "$f" ] || continue
-  echo "==== $(basename "$f")"
-  cat "$f"
-  if grep -q "multicorn" "$f"; then ours=$((ours + 1)); fi
+  echo "==== $(basename "$f") (first lines)"
+  head -n 12 "$f"
+  if grep -qE 'multicorn\.so|src/[a-z_]+\.c:' "$f"; then ours=$((ours + 1)); fi
 done
-reports=$(ls "$work"/logs | wc -l)
-echo "test-sanitize: $reports sanitizer report file(s), $ours naming the runtime (multicorn.so); logs in $work/logs"
+reports=$(find "$work/logs" -type f | wc -l)
+echo "test-sanitize: $reports sanitizer report(s), $ours in the runtime (multicorn.so); full logs in $work/logs"
 if [ "$ours" -gt 0 ] || [ "$status" -ne 0 ]; then
   exit 1
 fi
