@@ -28,6 +28,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -232,10 +233,61 @@ typedef struct Target
 	MCConverter *conv;
 } Target;
 
+/*
+ * repr() of a value for an error message.  A container goes through
+ * reprlib (bounded items and depth): [[1] * 50000] * 50000 costs two small
+ * lists in Python but its full repr() is gigabytes.
+ */
+static char *
+value_repr(PyObject *value)
+{
+	static PyObject *bounded = NULL;	/* reprlib.Repr().repr */
+	PyObject   *r;
+	const char *utf8;
+	char	   *result;
+
+	if (!(PyList_Check(value) || PyTuple_Check(value) || PyDict_Check(value) ||
+		  PyAnySet_Check(value)))
+		return mc_pyrepr_trunc(value, 200);
+	if (bounded == NULL)
+	{
+		PyObject   *mod = PyImport_ImportModule("reprlib");
+		PyObject   *inst = mod ? PyObject_CallMethod(mod, "Repr", NULL) : NULL;
+
+		if (inst != NULL)
+		{
+			static const char *const limits[] = {"maxlist", "maxdict", "maxstring"};
+			int			i;
+
+			for (i = 0; i < lengthof(limits); i++)
+			{
+				PyObject   *n = PyLong_FromLong(i < 2 ? 20 : 100);
+
+				if (n != NULL)
+					PyObject_SetAttrString(inst, limits[i], n);
+				Py_XDECREF(n);
+			}
+			bounded = PyObject_GetAttrString(inst, "repr");
+		}
+		Py_XDECREF(inst);
+		Py_XDECREF(mod);
+		PyErr_Clear();
+	}
+	r = bounded ? PyObject_CallOneArg(bounded, value) : NULL;
+	utf8 = r ? PyUnicode_AsUTF8(r) : NULL;
+	if (utf8 == NULL)
+		result = psprintf("<%s of %zd items>", Py_TYPE(value)->tp_name, PyObject_Size(value));
+	else
+		result = mc_utf8_to_server(pnstrdup(utf8, pg_mbcliplen(utf8, strlen(utf8), 200)), -1, NULL);
+	Py_XDECREF(r);
+	PyErr_Clear();
+	return result;
+}
+
 static void pg_attribute_noreturn()
 conversion_error(const Target *t, PyObject *value, const char *reason)
 {
-	char	   *repr = mc_pyrepr_trunc(value, 200);
+	char	   *repr = value_repr(value);
 
 	PyErr_Clear();
 	ereport(ERROR,
@@ -939,7 +991,7 @@ array_datum(const Target *t, PyObject *value)
 
 		if (ndim == MAXDIM)
 			conversion_error(t, value, "too many array dimensions");
-		dims[ndim] = (int) n;
+		dims[ndim] = (int) Min(n, (Py_ssize_t) MaxArraySize + 1);	/* checked below */
 		lbs[ndim] = 1;
 		ndim++;
 		if (n == 0 || elem_is_json)
@@ -947,7 +999,16 @@ array_datum(const Target *t, PyObject *value)
 		cur = PySequence_Fast_ITEMS(cur)[0];
 	}
 	for (i = 0; i < ndim; i++)
+	{
+		/*
+		 * [[x] * 50000] * 50000 is cheap in Python: without this check the
+		 * product overflows int and the element buffer is far too small.
+		 */
+		if ((Size) dims[i] > MaxArraySize || (dims[i] > 0 && total > (int) MaxArraySize / dims[i]))
+			conversion_error(t, value, psprintf("an array cannot have more than %d elements",
+												(int) MaxArraySize));
 		total *= dims[i];
+	}
 	if (c->typoid == INT2VECTOROID || c->typoid == OIDVECTOROID)
 	{
 		/* As int2vectorin/oidvectorin build them: one dimension from 0, no NULLs. */

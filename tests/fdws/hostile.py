@@ -245,6 +245,8 @@ CASES = {
     "strided": lambda: [{"by": memoryview(b"a-b-c-")[::2]}],
     "vectors": lambda: [{"iv": [1, 2, 3], "ov": [10, 20], "ive": []}],
     "vector_null": lambda: [{"iv": [1, None]}],
+    # 50000 x 50000 elements: two small lists in Python, 2.5e9 elements (an int overflow) in C
+    "huge_array": lambda: [{"ia": [[1] * 50000] * 50000}],
 }
 
 

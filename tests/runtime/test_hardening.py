@@ -161,6 +161,11 @@ def test_vectors_start_at_zero_like_their_input_functions(hostile):
     assert "NULL" in err.diag.message_primary
 
 
+def test_array_whose_size_overflows_int_is_a_clean_error(hostile):
+    err = case_error(hostile, "ia int[]", "huge_array", "ia")
+    assert "cannot have more than" in err.diag.message_primary
+
+
 # ---------- planner estimates ----------
 
 @pytest.fixture
