@@ -46,10 +46,11 @@ UBSAN_OPTIONS=print_stacktrace=1:log_path=$work/logs/ubsan"
 # Not run here: the memory bound of test_hardening (ASan's quarantine keeps
 # freed memory, so the backend grows by design) and test_build (it checks
 # `make install` against the system tree's layout, not the runtime's code).
+cd "$root"
 if [ $# -eq 0 ]; then
-  set -- "$root/tests/runtime" \
-    --deselect "$root/tests/runtime/test_hardening.py::test_memory_bounded_over_100000_parameterized_rescans" \
-    --ignore "$root/tests/runtime/test_build.py"
+  set -- tests/runtime \
+    --deselect tests/runtime/test_hardening.py::test_memory_bounded_over_100000_parameterized_rescans \
+    --ignore tests/runtime/test_build.py
 fi
 start=$(date +%s)
 set +e
