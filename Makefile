@@ -7,7 +7,7 @@ PG_CONFIG ?= pg_config
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 
-.PHONY: test test-matrix demo demo-stop runtime deps venv bench clean
+.PHONY: test test-matrix test-sanitize demo demo-stop runtime deps venv bench clean
 
 deps:
 	bash .ci/install-system-deps.sh
@@ -27,6 +27,11 @@ test: venv runtime
 # each built into a private tree under .cache/matrix: see .ci/matrix.py.
 test-matrix: venv
 	BASE_PG_CONFIG=$(PG_CONFIG) $(VPY) .ci/matrix.py
+
+# tests/runtime against the runtime built with ASan + UBSan, in a private copy
+# of PG_CONFIG's tree (.ci/test-sanitize.sh; slow, not part of `make test`).
+test-sanitize: venv
+	PG_CONFIG=$(PG_CONFIG) PYTHON=$(PYTHON) bash .ci/test-sanitize.sh
 
 demo: venv runtime
 	$(VPY) -m tests.demo start

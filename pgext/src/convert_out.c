@@ -66,6 +66,64 @@ struct MCConverter
 
 static PyObject *decimal_cls = NULL;
 
+/*
+ * References the converter holds while it calls back into Python.  Wrapper
+ * code (a __str__, __eq__, __hash__ or a Decimal subclass) may clear or
+ * grow the very list or dict being converted; so lists are converted from
+ * a tuple snapshot and dicts from a copy, both kept here until the row is
+ * done.  Emptied at the start and end of every row, so what an ERROR left
+ * behind is released by the next row (or when the reader is freed).
+ */
+static PyObject *keep = NULL;
+
+static void
+keep_clear(void)
+{
+	if (keep != NULL && PyList_GET_SIZE(keep) > 0 &&
+		PyList_SetSlice(keep, 0, PyList_GET_SIZE(keep), NULL) < 0)
+		mc_raise_python_error();
+}
+
+/* Pass ownership of a new reference (NULL: a Python error) to the keep list. */
+static PyObject *
+keep_new(PyObject *obj)
+{
+	if (obj == NULL)
+		mc_raise_python_error();
+	if (keep == NULL && (keep = PyList_New(0)) == NULL)
+	{
+		Py_DECREF(obj);
+		mc_raise_python_error();
+	}
+	if (PyList_Append(keep, obj) < 0)
+	{
+		Py_DECREF(obj);
+		mc_raise_python_error();
+	}
+	Py_DECREF(obj);
+	return obj;
+}
+
+/*
+ * A list or tuple whose items stay alive and in place whatever Python code
+ * runs meanwhile: a tuple is immutable (its owner is held), a list is
+ * copied into a held tuple.
+ */
+static PyObject *
+stable_seq(PyObject *seq)
+{
+	if (PyTuple_Check(seq))
+		return seq;
+	return keep_new(PyList_AsTuple(seq));
+}
+
+/* A held copy of a dict: iterating it is safe whatever Python code runs. */
+static PyObject *
+stable_dict(PyObject *dict)
+{
+	return keep_new(PyDict_Copy(dict));
+}
+
 void		mc_convert_out_init(void);
 
 void
@@ -177,10 +235,61 @@ typedef struct Target
 	MCConverter *conv;
 } Target;
 
+/*
+ * repr() of a value for an error message.  A container goes through
+ * reprlib (bounded items and depth): [[1] * 50000] * 50000 costs two small
+ * lists in Python but its full repr() is gigabytes.
+ */
+static char *
+value_repr(PyObject *value)
+{
+	static PyObject *bounded = NULL;	/* reprlib.Repr().repr */
+	PyObject   *r;
+	const char *utf8;
+	char	   *result;
+
+	if (!(PyList_Check(value) || PyTuple_Check(value) || PyDict_Check(value) ||
+		  PyAnySet_Check(value)))
+		return mc_pyrepr_trunc(value, 200);
+	if (bounded == NULL)
+	{
+		PyObject   *mod = PyImport_ImportModule("reprlib");
+		PyObject   *inst = mod ? PyObject_CallMethod(mod, "Repr", NULL) : NULL;
+
+		if (inst != NULL)
+		{
+			static const char *const limits[] = {"maxlist", "maxdict", "maxstring"};
+			int			i;
+
+			for (i = 0; i < lengthof(limits); i++)
+			{
+				PyObject   *n = PyLong_FromLong(i < 2 ? 20 : 100);
+
+				if (n != NULL)
+					PyObject_SetAttrString(inst, limits[i], n);
+				Py_XDECREF(n);
+			}
+			bounded = PyObject_GetAttrString(inst, "repr");
+		}
+		Py_XDECREF(inst);
+		Py_XDECREF(mod);
+		PyErr_Clear();
+	}
+	r = bounded ? PyObject_CallOneArg(bounded, value) : NULL;
+	utf8 = r ? PyUnicode_AsUTF8(r) : NULL;
+	if (utf8 == NULL)
+		result = psprintf("<%s of %zd items>", Py_TYPE(value)->tp_name, PyObject_Size(value));
+	else
+		result = mc_utf8_to_server(pnstrdup(utf8, pg_mbcliplen(utf8, strlen(utf8), 200)), -1, NULL);
+	Py_XDECREF(r);
+	PyErr_Clear();
+	return result;
+}
+
 static void pg_attribute_noreturn()
 conversion_error(const Target *t, PyObject *value, const char *reason)
 {
-	char	   *repr = mc_pyrepr_trunc(value, 200);
+	char	   *repr = value_repr(value);
 
 	PyErr_Clear();
 	ereport(ERROR,
@@ -196,6 +305,109 @@ check_no_nul(const Target *t, PyObject *value, const char *s, Py_ssize_t len)
 {
 	if (memchr(s, '\0', len) != NULL)
 		conversion_error(t, value, "the string contains a NUL character");
+}
+
+/*
+ * The pending Python exception as "what: Type: message" (then cleared), for
+ * a conversion_error reason: a fallible C-API call failed in wrapper code.
+ */
+static const char *
+python_reason(const char *what)
+{
+	PyObject   *type,
+			   *val,
+			   *tb;
+	char	   *msg;
+
+	PyErr_Fetch(&type, &val, &tb);
+	if (type == NULL)
+		return what;
+	msg = psprintf("%s: %s: %s", what, ((PyTypeObject *) type)->tp_name,
+				   val ? mc_pystr(val) : "");
+	Py_XDECREF(type);
+	Py_XDECREF(val);
+	Py_XDECREF(tb);
+	PyErr_Clear();
+	return msg;
+}
+
+/* A Python call's new reference, kept until the row is done; ERROR naming the column if it failed. */
+static PyObject *
+checked(const Target *t, PyObject *top, PyObject *obj, const char *what)
+{
+	if (obj == NULL)
+		conversion_error(t, top, python_reason(what));
+	return keep_new(obj);
+}
+
+/*
+ * Decimal digits of an int too large for int64.  str(int) refuses more
+ * than sys.get_int_max_str_digits() (4300) digits, PostgreSQL's numeric
+ * takes 131072: write the digits 1000 at a time, lowest chunk first.
+ */
+static char *
+long_digits(const Target *t, PyObject *top, PyObject *value)
+{
+	static PyObject *base = NULL;	/* 10 ** 1000 */
+	PyObject   *n;
+	List	   *chunks = NIL;
+	StringInfoData buf;
+	ListCell   *lc;
+	int			ge;
+
+	if (base == NULL)
+	{
+		PyObject   *ten = checked(t, top, PyLong_FromLong(10), "int(10)");
+		PyObject   *exp = checked(t, top, PyLong_FromLong(1000), "int(1000)");
+
+		base = PyNumber_Power(ten, exp, Py_None);
+		if (base == NULL)
+			conversion_error(t, top, python_reason("10 ** 1000"));
+	}
+	initStringInfo(&buf);
+	n = checked(t, top, PyNumber_Absolute(value), "abs()");
+	ge = PyObject_RichCompareBool(value, n, Py_NE);
+	if (ge < 0)
+		conversion_error(t, top, python_reason("int comparison"));
+	if (ge == 1)
+		appendStringInfoChar(&buf, '-');
+	while ((ge = PyObject_RichCompareBool(n, base, Py_GE)) == 1)
+	{
+		PyObject   *qr = checked(t, top, PyNumber_Divmod(n, base), "divmod()");
+		PyObject   *r = checked(t, top, PyObject_Str(PyTuple_GET_ITEM(qr, 1)), "str()");
+		const char *digits = PyUnicode_AsUTF8(r);
+
+		if (digits == NULL)
+			conversion_error(t, top, python_reason("str()"));
+		chunks = lcons(psprintf("%01000d", 0), chunks);
+		strcpy((char *) linitial(chunks) + 1000 - strlen(digits), digits);
+		n = PyTuple_GET_ITEM(qr, 0);
+	}
+	if (ge < 0)
+		conversion_error(t, top, python_reason("int comparison"));
+	{
+		PyObject   *head = checked(t, top, PyObject_Str(n), "str()");
+		const char *digits = PyUnicode_AsUTF8(head);
+
+		if (digits == NULL)
+			conversion_error(t, top, python_reason("str()"));
+		appendStringInfoString(&buf, digits);
+	}
+	foreach(lc, chunks)
+		appendStringInfoString(&buf, (char *) lfirst(lc));
+	return buf.data;
+}
+
+/* An int's digits, whatever its size (an int subclass keeps its own __str__). */
+static bool
+is_big_int(PyObject *value)
+{
+	int			overflow = 0;
+
+	if (!PyLong_CheckExact(value))
+		return false;
+	(void) PyLong_AsLongLongAndOverflow(value, &overflow);
+	return overflow != 0;
 }
 
 /* A Python str as server-encoded bytes. */
@@ -217,14 +429,18 @@ static Datum
 via_input_function(const Target *t, PyObject *value)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	PyObject   *str = PyUnicode_Check(value) ? Py_NewRef(value) : PyObject_Str(value);
+	PyObject   *str;
 	Py_ssize_t	len;
 	const char *s;
 	char	   *cstr;
 	volatile Datum result = (Datum) 0;
 
+	if (is_big_int(value))
+		str = PyUnicode_FromString(long_digits(t, value, value));
+	else
+		str = PyUnicode_Check(value) ? Py_NewRef(value) : PyObject_Str(value);
 	if (str == NULL)
-		conversion_error(t, value, "str() failed");
+		conversion_error(t, value, python_reason("str() failed"));
 	s = PyUnicode_AsUTF8AndSize(str, &len);
 	if (s == NULL)
 	{
@@ -303,27 +519,20 @@ double_of(const Target *t, PyObject *value)
 	return d;
 }
 
-static Numeric
-numeric_from_cstring(const char *s)
-{
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-}
-
 /*
  * Run a PostgreSQL function whose data errors (numeric field overflow, ...)
  * are about the value: reword them to name the column, as
  * via_input_function does.  Other errors (a cancel) pass unchanged.
  */
 static Datum
-call_naming_target(const Target *t, PyObject *value, PGFunction fn, Datum a, Datum b)
+call_naming_target(const Target *t, PyObject *value, PGFunction fn, Datum a, Datum b, Datum c)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile Datum result = (Datum) 0;
 
 	PG_TRY();
 	{
-		result = DirectFunctionCall2(fn, a, b);
+		result = DirectFunctionCall3(fn, a, b, c);
 	}
 	PG_CATCH();
 	{
@@ -331,7 +540,8 @@ call_naming_target(const Target *t, PyObject *value, PGFunction fn, Datum a, Dat
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INVALID_TEXT_REPRESENTATION)
 			PG_RE_THROW();
 		FlushErrorState();
 		conversion_error(t, value, edata->message);
@@ -340,55 +550,73 @@ call_naming_target(const Target *t, PyObject *value, PGFunction fn, Datum a, Dat
 	return result;
 }
 
-/* int, float or Decimal -> numeric; NULL if value is none of those. */
+/*
+ * numeric_in with the column's typmod, as PostgreSQL reads the same
+ * literal ('1E-16384' into numeric(10,2) is 0.00; applying the typmod
+ * afterwards would overflow the unconstrained numeric first).
+ */
 static Numeric
-numeric_of(const Target *t, PyObject *value)
+numeric_from_cstring(const Target *t, PyObject *value, const char *s, int32 typmod)
+{
+	return DatumGetNumeric(call_naming_target(t, value, numeric_in, CStringGetDatum(s),
+											  ObjectIdGetDatum(InvalidOid),
+											  Int32GetDatum(typmod)));
+}
+
+/* int, float or Decimal -> numeric of typmod; NULL if value is none of those. */
+static Numeric
+numeric_of(const Target *t, PyObject *value, int32 typmod)
 {
 	if (PyLong_Check(value) && !PyBool_Check(value))
 	{
 		int			overflow;
 		long long	v = PyLong_AsLongLongAndOverflow(value, &overflow);
+		Numeric		n;
 
-		if (!overflow && !(v == -1 && PyErr_Occurred()))
-			return int64_to_numeric(v);
-		PyErr_Clear();
+		if (v == -1 && PyErr_Occurred())
+			conversion_error(t, value, python_reason("int() failed"));
+		if (overflow)
+			return numeric_from_cstring(t, value, long_digits(t, value, value), typmod);
+		n = int64_to_numeric(v);
+		if (typmod >= 0)
+			n = DatumGetNumeric(call_naming_target(t, value, numeric, NumericGetDatum(n),
+												   Int32GetDatum(typmod), (Datum) 0));
+		return n;
 	}
 	else if (PyFloat_Check(value))
 	{
-		char	   *repr = PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, 0, NULL);
-		Numeric		n;
+		char	   *pyrepr = PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, 0, NULL);
+		char	   *repr;
 
-		if (repr == NULL)
-			conversion_error(t, value, "float formatting failed");
+		if (pyrepr == NULL)
+			conversion_error(t, value, python_reason("float formatting failed"));
+		repr = pstrdup(pyrepr);
+		PyMem_Free(pyrepr);
 		if (strcmp(repr, "inf") == 0 || strcmp(repr, "-inf") == 0 || strcmp(repr, "nan") == 0)
-			n = numeric_from_cstring(strcmp(repr, "nan") == 0 ? "NaN" :
-									 repr[0] == '-' ? "-Infinity" : "Infinity");
-		else
-			n = numeric_from_cstring(repr);
-		PyMem_Free(repr);
-		return n;
+			repr = strcmp(repr, "nan") == 0 ? "NaN" : repr[0] == '-' ? "-Infinity" : "Infinity";
+		return numeric_from_cstring(t, value, repr, typmod);
 	}
-	else if (!PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls))
-		return NULL;
+	else if (PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls))
 	{
-		char	   *s = mc_pystr(value);
+		/* A Decimal subclass's __str__ is wrapper code: it may fail. */
+		PyObject   *str = checked(t, value, PyObject_Str(value), "str() failed");
+		const char *s = PyUnicode_AsUTF8(str);
 
-		return numeric_from_cstring(s);
+		if (s == NULL)
+			conversion_error(t, value, python_reason("str() is not valid Unicode"));
+		return numeric_from_cstring(t, value, s, typmod);
 	}
+	return NULL;
 }
 
 static Datum
 numeric_datum(const Target *t, PyObject *value)
 {
-	Numeric		n = numeric_of(t, value);
-	Datum		d;
+	Numeric		n = numeric_of(t, value, t->conv->typmod);
 
 	if (n == NULL)
 		return via_input_function(t, value);
-	d = NumericGetDatum(n);
-	if (t->conv->typmod >= 0)
-		d = call_naming_target(t, value, numeric, d, Int32GetDatum(t->conv->typmod));
-	return d;
+	return NumericGetDatum(n);
 }
 
 /* datetime -> Timestamp; with_tz: aware values are shifted to UTC, naive ones read in TimeZone. */
@@ -476,6 +704,7 @@ json_write(StringInfo buf, const Target *t, PyObject *top, PyObject *value)
 				   *v;
 		bool		first = true;
 
+		value = stable_dict(value);
 		appendStringInfoChar(buf, '{');
 		while (PyDict_Next(value, &pos, &k, &v))
 		{
@@ -492,9 +721,12 @@ json_write(StringInfo buf, const Target *t, PyObject *top, PyObject *value)
 	else if (is_seq(value))
 	{
 		Py_ssize_t	i,
-					n = PySequence_Fast_GET_SIZE(value);
-		PyObject  **items = PySequence_Fast_ITEMS(value);
+					n;
+		PyObject  **items;
 
+		value = stable_seq(value);
+		n = PySequence_Fast_GET_SIZE(value);
+		items = PySequence_Fast_ITEMS(value);
 		appendStringInfoChar(buf, '[');
 		for (i = 0; i < n; i++)
 		{
@@ -710,7 +942,14 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 			if (PyBool_Check(value))
 				return BoolGetDatum(value == Py_True);
 			if (PyLong_Check(value))
-				return BoolGetDatum(PyObject_IsTrue(value) == 1);
+			{
+				/* An int subclass's __bool__ is wrapper code: it may raise. */
+				int			truth = PyObject_IsTrue(value);
+
+				if (truth < 0)
+					conversion_error(&t, value, python_reason("bool() failed"));
+				return BoolGetDatum(truth == 1);
+			}
 			break;
 		case K_TEXT:
 			if (PyUnicode_Check(value))
@@ -757,11 +996,16 @@ mc_python_to_datum(MCConverter *c, PyObject *value, bool *isnull,
 				Py_buffer	view;
 				bytea	   *b;
 
-				if (PyObject_GetBuffer(value, &view, PyBUF_CONTIG_RO) < 0)
-					conversion_error(&t, value, "not a contiguous buffer");
+				/* Strided views too (m[::2]): copied in C order, as bytes(m) does. */
+				if (PyObject_GetBuffer(value, &view, PyBUF_FULL_RO) < 0)
+					conversion_error(&t, value, python_reason("not a buffer"));
 				b = palloc(view.len + VARHDRSZ);
 				SET_VARSIZE(b, view.len + VARHDRSZ);
-				memcpy(VARDATA(b), view.buf, view.len);
+				if (PyBuffer_ToContiguous(VARDATA(b), &view, view.len, 'C') < 0)
+				{
+					PyBuffer_Release(&view);
+					conversion_error(&t, value, python_reason("the buffer could not be copied"));
+				}
 				PyBuffer_Release(&view);
 				return PointerGetDatum(b);
 			}
@@ -819,9 +1063,14 @@ is_seq(PyObject *o)
 static void
 fill_array(ArrayFill *f, PyObject *seq, int dim)
 {
-	Py_ssize_t	n = PySequence_Fast_GET_SIZE(seq);
-	PyObject  **items = PySequence_Fast_ITEMS(seq);
+	Py_ssize_t	n;
+	PyObject  **items;
 	Py_ssize_t	i;
+
+	/* Converting an item runs Python code that may change the list. */
+	seq = stable_seq(seq);
+	n = PySequence_Fast_GET_SIZE(seq);
+	items = PySequence_Fast_ITEMS(seq);
 
 	if (n != f->dims[dim])
 		conversion_error(f->t, f->top, "multidimensional arrays must have sub-lists of matching lengths");
@@ -847,6 +1096,17 @@ fill_array(ArrayFill *f, PyObject *seq, int dim)
 	}
 }
 
+static bool
+array_contains_nulls_of(const bool *nulls, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (nulls[i])
+			return true;
+	return false;
+}
+
 static Datum
 array_datum(const Target *t, PyObject *value)
 {
@@ -866,7 +1126,7 @@ array_datum(const Target *t, PyObject *value)
 
 		if (ndim == MAXDIM)
 			conversion_error(t, value, "too many array dimensions");
-		dims[ndim] = (int) n;
+		dims[ndim] = (int) Min(n, (Py_ssize_t) MaxArraySize + 1);	/* checked below */
 		lbs[ndim] = 1;
 		ndim++;
 		if (n == 0 || elem_is_json)
@@ -874,7 +1134,23 @@ array_datum(const Target *t, PyObject *value)
 		cur = PySequence_Fast_ITEMS(cur)[0];
 	}
 	for (i = 0; i < ndim; i++)
+	{
+		/*
+		 * [[x] * 50000] * 50000 is cheap in Python: without this check the
+		 * product overflows int and the element buffer is far too small.
+		 */
+		if ((Size) dims[i] > MaxArraySize || (dims[i] > 0 && total > (int) MaxArraySize / dims[i]))
+			conversion_error(t, value, psprintf("an array cannot have more than %d elements",
+												(int) MaxArraySize));
 		total *= dims[i];
+	}
+	if (c->typoid == INT2VECTOROID || c->typoid == OIDVECTOROID)
+	{
+		/* As int2vectorin/oidvectorin build them: one dimension from 0, no NULLs. */
+		if (ndim > 1)
+			conversion_error(t, value, "a vector has one dimension");
+		lbs[0] = 0;
+	}
 	f.t = t;
 	f.top = value;
 	f.ndim = ndim;
@@ -884,6 +1160,23 @@ array_datum(const Target *t, PyObject *value)
 	f.pos = 0;
 	/* Also when total is 0: [[], [1]] must be rejected, not read as {}. */
 	fill_array(&f, value, 0);
+	if (c->typoid == INT2VECTOROID || c->typoid == OIDVECTOROID)
+	{
+		if (array_contains_nulls_of(f.nulls, total))
+			conversion_error(t, value, "a vector cannot hold NULL");
+		if (total == 0)
+		{
+			/* One dimension even when empty: the vector's readers expect dim1 and lbound1. */
+			ArrayType  *empty = palloc0(ARR_OVERHEAD_NONULLS(1));
+
+			SET_VARSIZE(empty, ARR_OVERHEAD_NONULLS(1));
+			empty->ndim = 1;
+			empty->elemtype = c->elemtype;
+			return PointerGetDatum(empty);	/* dims[0] = lbs[0] = 0 */
+		}
+		return PointerGetDatum(construct_md_array(f.elems, f.nulls, 1, dims, lbs, c->elemtype,
+												  c->elmlen, c->elmbyval, c->elmalign));
+	}
 	if (total == 0)
 		return PointerGetDatum(construct_empty_array(c->elemtype));
 	return PointerGetDatum(construct_md_array(f.elems, f.nulls, ndim, dims, lbs, c->elemtype,
@@ -954,7 +1247,7 @@ jsonb_scalar(const Target *t, PyObject *top, PyObject *value, JsonbValue *jv)
 	else if (PyLong_Check(value) || PyFloat_Check(value) ||
 			 PyObject_TypeCheck(value, (PyTypeObject *) decimal_cls))
 	{
-		Numeric		n = numeric_of(t, value);
+		Numeric		n = numeric_of(t, value, -1);
 
 		if (n == NULL || numeric_is_nan(n) || numeric_is_inf(n))
 			conversion_error(t, top, "JSON cannot represent NaN or infinity");
@@ -1030,10 +1323,17 @@ build_jsonb(const Target *t, PyObject *top, PyObject *value, JsonbValue *out)
 		Py_ssize_t	pos = 0;
 		PyObject   *k,
 				   *v;
-		int			n = (int) PyDict_GET_SIZE(value),
+		int			n,
 					i = 0;
-		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
+		JsonbPair  *pairs;
 
+		/*
+		 * A held copy: converting a value runs Python code that may clear the
+		 * dict, and the pairs point into its key strings until the end.
+		 */
+		value = stable_dict(value);
+		n = (int) PyDict_GET_SIZE(value);
+		pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
 		while (PyDict_Next(value, &pos, &k, &v) && i < n)
 		{
 			jsonb_key(t, top, k, &pairs[i].key);
@@ -1048,9 +1348,14 @@ build_jsonb(const Target *t, PyObject *top, PyObject *value, JsonbValue *out)
 	else if (is_seq(value))
 	{
 		Py_ssize_t	i,
-					n = PySequence_Fast_GET_SIZE(value);
-		PyObject  **items = PySequence_Fast_ITEMS(value);
-		JsonbValue *elems = palloc(sizeof(JsonbValue) * Max(n, 1));
+					n;
+		PyObject  **items;
+		JsonbValue *elems;
+
+		value = stable_seq(value);
+		n = PySequence_Fast_GET_SIZE(value);
+		items = PySequence_Fast_ITEMS(value);
+		elems = palloc(sizeof(JsonbValue) * Max(n, 1));
 
 		for (i = 0; i < n; i++)
 			build_jsonb(t, top, items[i], &elems[i]);
@@ -1130,6 +1435,8 @@ mc_row_reader_free(MCRowReader *r)
 
 	Py_CLEAR(r->name_to_index);
 	Py_CLEAR(r->rowid_name);
+	if (keep != NULL && !PyErr_Occurred() && PyList_SetSlice(keep, 0, PyList_GET_SIZE(keep), NULL) < 0)
+		PyErr_Clear();			/* may run at abort: never throw */
 	for (i = 0; i < r->natts; i++)
 		Py_CLEAR(r->key_cache[i]);
 }
@@ -1163,8 +1470,20 @@ key_index(MCRowReader *r, PyObject *key, int pos)
 	{
 		if (PyErr_Occurred())
 			mc_raise_python_error();
-		if (r->rowid_name && PyObject_RichCompareBool(key, r->rowid_name, Py_EQ) == 1)
-			return -1;
+		if (r->rowid_name)
+		{
+			/* A str subclass key's __eq__ is wrapper code: it may raise. */
+			int			same = PyObject_RichCompareBool(key, r->rowid_name, Py_EQ);
+
+			if (same < 0)
+			{
+				const char *why = python_reason("comparing it with rowid_column failed");
+
+				bad_row(r, psprintf("the key %s: %s", mc_pyrepr_trunc(key, 100), why));
+			}
+			if (same == 1)
+				return -1;
+		}
 		bad_row(r, psprintf("the key %s is not a column of the table",
 							mc_pyrepr_trunc(key, 100)));
 	}
@@ -1186,6 +1505,8 @@ fill_from_dict(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
 			   *val;
 	int			n = 0;
 
+	/* A held copy: a key's __eq__/__hash__ or a value's __str__ may clear the row. */
+	row = stable_dict(row);
 	while (PyDict_Next(row, &pos, &key, &val))
 	{
 		long		i = key_index(r, key, n++);
@@ -1199,10 +1520,15 @@ fill_from_dict(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
 static void
 fill_from_sequence(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
 {
-	Py_ssize_t	n = PySequence_Fast_GET_SIZE(row);
-	PyObject  **items = PySequence_Fast_ITEMS(row);
+	Py_ssize_t	n;
+	PyObject  **items;
 	int			i,
 				j = 0;
+
+	/* A list row may be cleared or grown by a value's __str__: use a snapshot. */
+	row = stable_seq(row);
+	n = PySequence_Fast_GET_SIZE(row);
+	items = PySequence_Fast_ITEMS(row);
 
 	if (n != r->nlive)
 		bad_row(r, psprintf("a %s of %zd values for %d columns",
@@ -1229,10 +1555,12 @@ mc_row_reader_fill(MCRowReader *r, PyObject *row, Datum *values, bool *isnull)
 		values[i] = (Datum) 0;
 		isnull[i] = true;
 	}
+	keep_clear();				/* what an ERROR in an earlier row left */
 	if (PyDict_Check(row))
 		fill_from_dict(r, row, values, isnull);
 	else if (PyTuple_Check(row) || PyList_Check(row))
 		fill_from_sequence(r, row, values, isnull);
 	else
 		bad_row(r, psprintf("a value of type %s", Py_TYPE(row)->tp_name));
+	keep_clear();
 }

@@ -14,6 +14,8 @@
  */
 #include "multicorn.h"
 
+#include <math.h>
+
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "catalog/pg_collation.h"
@@ -29,8 +31,11 @@
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #define MC_ROW_COST (10 * cpu_tuple_cost)
+/* The largest row count or cost taken from Python (PostgreSQL's row count clamp). */
+#define MC_MAX_ESTIMATE 1e100
 
 /* fdw_private of a ForeignScan plan, by position */
 enum MCPlanPrivate
@@ -136,17 +141,49 @@ plan_time_quals(PlannerInfo *root, MCPlanState *ps, List *quals)
 	return mc_quals_to_python(quals, ps->info, values, isnull, types, known);
 }
 
+/*
+ * An estimate from Python (rows, width, a cost) the planner can use: a
+ * finite number in [0, max].  Anything else (NaN, infinity, -1e12, 3e9 for
+ * a width, a value whose __float__ raises) would give NaN costs or an
+ * undefined int cast: use the default and say so, once per table and
+ * backend so that a prepared statement does not warn on every plan.
+ */
 static double
-number_or(PyObject *obj, double dflt)
+estimate_or(MCPlanState *ps, PyObject *obj, double dflt, double max, const char *what)
 {
+	static List *warned = NIL;	/* relids, in TopMemoryContext */
 	double		d;
+	char	   *shown;
+	MemoryContext old;
 
+	if (obj == NULL && PyErr_Occurred())
+		mc_raise_python_error();	/* the result's __getitem__ raised */
 	if (obj == NULL || obj == Py_None)
 		return dflt;
 	d = PyFloat_AsDouble(obj);
 	if (d == -1.0 && PyErr_Occurred())
-		mc_raise_python_error();
-	return d;
+	{
+		PyErr_Clear();			/* not a number: its repr is shown */
+		shown = mc_pyrepr_trunc(obj, 100);
+	}
+	else if (isnan(d) || d < 0 || d > max)
+		shown = psprintf("%g", d);
+	else
+		return d;
+	PyErr_Clear();
+	if (!list_member_oid(warned, ps->info->relid))
+	{
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		warned = lappend_oid(warned, ps->info->relid);
+		MemoryContextSwitchTo(old);
+		ereport(WARNING,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("%s: %s is %s for foreign table \"%s\"; using %g",
+						mc_class_name(ps->entry->instance), what, shown,
+						ps->info->relname, dflt),
+				 errhint("Return a finite number between 0 and %g.", max)));
+	}
+	return dflt;
 }
 
 void
@@ -171,7 +208,7 @@ mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	cost = PyObject_GetAttrString(ps->entry->instance, "_startup_cost");
 	if (cost == NULL)
 		PyErr_Clear();
-	ps->startup_cost = number_or(cost, 20);
+	ps->startup_cost = estimate_or(ps, cost, 20, MC_MAX_ESTIMATE, "_startup_cost");
 	Py_XDECREF(cost);
 
 	mcquals = mc_extract_quals(root, baserel, baserel->baserestrictinfo, NULL);
@@ -184,6 +221,7 @@ mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	if (!PySequence_Check(res) || PySequence_Size(res) != 2)
 	{
 		Py_DECREF(res);
+		PyErr_Clear();			/* a __len__ that raised: the ERROR says it all */
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("%s.get_rel_size() must return (rows, width)",
@@ -193,8 +231,9 @@ mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		PyObject   *rows = PySequence_GetItem(res, 0);
 		PyObject   *width = PySequence_GetItem(res, 1);
 
-		baserel->rows = number_or(rows, 1000);
-		baserel->reltarget->width = (int) number_or(width, 100);
+		baserel->rows = estimate_or(ps, rows, 1000, MC_MAX_ESTIMATE, "the row count of get_rel_size()");
+		baserel->reltarget->width = (int) estimate_or(ps, width, 100, MaxAllocSize,
+													  "the width of get_rel_size()");
 		Py_XDECREF(rows);
 		Py_XDECREF(width);
 	}
@@ -549,6 +588,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
 		}
 		if (cols == NULL || rows == NULL)
 		{
+			PyErr_Clear();		/* a __len__ or __getitem__ that raised */
 			Py_XDECREF(cols);
 			Py_XDECREF(rows);
 			Py_DECREF(item);
@@ -558,7 +598,9 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *ps)
 					 errmsg("%s.get_path_keys() must return a list of (columns, expected_rows)",
 							mc_class_name(ps->entry->instance))));
 		}
-		add_one_parameterized_path(root, baserel, ps, cols, number_or(rows, 1));
+		add_one_parameterized_path(root, baserel, ps, cols,
+								   estimate_or(ps, rows, 1, MC_MAX_ESTIMATE,
+											   "the expected rows of get_path_keys()"));
 		Py_DECREF(cols);
 		Py_DECREF(rows);
 		Py_DECREF(item);

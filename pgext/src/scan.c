@@ -31,7 +31,8 @@ typedef struct MCScanState
 	bool	   *qual_known;
 	bool		evaluated;		/* qual_values hold the last execution's */
 	MCRowReader *reader;
-	MemoryContext rowcxt;
+	MemoryContext rowcxt;		/* one row's conversion; reset per row */
+	MemoryContext paramcxt;		/* qual values of one execution; reset per rescan */
 	/* Python objects; released together */
 	PyObject   *columns;
 	PyObject   *sortkeys;
@@ -193,6 +194,8 @@ mcBeginForeignScan(ForeignScanState *node, int eflags)
 	Py_XDECREF(rowid);
 	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "multicorn row",
 									   ALLOCSET_DEFAULT_SIZES);
+	st->paramcxt = AllocSetContextCreate(CurrentMemoryContext, "multicorn params",
+										 ALLOCSET_SMALL_SIZES);
 	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		mc_instance_touch_xact(st->entry);
 }
@@ -202,7 +205,15 @@ evaluate_quals(MCScanState *st, ExprContext *econtext)
 {
 	ListCell   *lc;
 	int			i = 0;
-	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_query_memory);
+	MemoryContext old;
+
+	/*
+	 * The values live until the next execution (EXPLAIN ANALYZE shows them
+	 * after the scan): in per-query memory they would pile up over the
+	 * rescans of a parameterized scan, one set per outer row.
+	 */
+	MemoryContextReset(st->paramcxt);
+	old = MemoryContextSwitchTo(st->paramcxt);
 
 	foreach(lc, st->qual_states)
 	{
