@@ -277,6 +277,7 @@ class GraphClient:
                 usage = u if usage is None else max(usage, u)
             if r:
                 regain = r if regain is None else max(regain, r)
+        self._stats.note_usage(usage)
         if usage is not None or regain:
             self.rate_state.update(usage=usage, regain_seconds=regain)
 

@@ -28,6 +28,15 @@ class CallStats:
         self._lock = threading.Lock()
         for name in FIELDS:
             setattr(self, name, 0)
+        self.usage_max = None  # highest usage share (percent) the responses reported
+
+    def note_usage(self, percent):
+        """Keep the highest X-App-Usage / X-Business-Use-Case-Usage share seen by
+        this statement: ig_sync paces each account from it (docs/sync.md)."""
+        if percent is None:
+            return
+        with self._lock:
+            self.usage_max = percent if self.usage_max is None else max(self.usage_max, percent)
 
     def add(self, name, amount=1):
         with self._lock:
@@ -44,7 +53,8 @@ class CallStats:
             "%(pages)d pages, %(bytes_received)d bytes" % d,
             "Graph API: %(retries)d retries, %(refreshes)d token refreshes, %(cache_hits)d cache hits, "
             "%(throttled_waits)d throttled waits (%(throttled_seconds).1f s), paced %(paced_seconds).1f s" % d,
-        ]
+        ] + (["Graph API: usage %.0f%% (highest share reported by the usage headers)" % self.usage_max]
+             if self.usage_max is not None else [])
 
     def __repr__(self):
         return "CallStats(%s)" % ", ".join("%s=%s" % kv for kv in self.as_dict().items())

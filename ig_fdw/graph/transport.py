@@ -407,6 +407,8 @@ class Transport:
 
     def _record_usage(self, usage, regain, throttled, success):
         """Share what this response said about usage; a success lifts a block."""
+        if self.stats is not None:
+            self.stats.note_usage(usage)
         if self.rate_state is None:
             return
         if usage is not None or throttled or regain:
