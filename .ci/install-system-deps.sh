@@ -7,6 +7,7 @@ PG_MAJOR="${PG_MAJOR:-15}"
 packages=(
   "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}"
   build-essential python3 python3-dev python3-venv libpython3-dev
+  "postgresql-${PG_MAJOR}-cron"
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -269,7 +269,8 @@ BEGIN
            next_due = ig_sync.now() + make_interval(mins => mins::int)
      WHERE business_account_id = acct AND stream = strm;
     kind := 'throttled';
-  ELSIF code IN ('28000', '42501') THEN                    -- token revoked / expired / missing scope
+  ELSIF code IN ('28000', '42501')                         -- token revoked / expired / missing scope
+     OR (code = '42704' AND position(acct IN msg) > 0) THEN  -- the account is not visible to the token
     UPDATE ig_sync.account SET status = 'needs_reauth', last_error = msg
      WHERE business_account_id = acct;
     UPDATE ig_sync.state SET status = 'needs_reauth', last_error = msg
@@ -439,11 +440,12 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------ one run of one (account, stream)
--- Window after a media window of `span` gave `n` rows: aim at ~90 rows (one page).
+-- Window after a media window of `span` gave `n` rows: aim at ~60 rows, well inside one
+-- page of 100, so that a window is one call and a killed worker replays one page.
 CREATE OR REPLACE FUNCTION ig_sync._next_win(span interval, n int) RETURNS interval
 LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN n <= 0 THEN least(span * 2, interval '365 days')
-              ELSE least(greatest(span * 90 / n, interval '1 hour'), interval '365 days') END
+              ELSE least(greatest(span * 60 / n, interval '1 hour'), interval '365 days') END
 $$;
 
 -- The next step of a run: kind (NULL when the run is complete), its window
@@ -489,10 +491,10 @@ BEGIN
       kind := 'media_start';
     END IF;
   ELSIF st.stream = 'media_insights' THEN
-    ids := ARRAY(SELECT ig_sync.due_media_insights(st.business_account_id, greatest(1, least(50, room))));
+    ids := ARRAY(SELECT ig_sync.due_media_insights(st.business_account_id, greatest(1, least(50, room - 1))));
     IF cardinality(ids) > 0 THEN
       kind := 'media_insights';
-      need := cardinality(ids);
+      need := cardinality(ids) + 1;           -- one batch item per media, and the type lookup
     END IF;
   ELSIF st.stream = 'account_insights' THEN
     IF phase IS NULL THEN
@@ -511,10 +513,10 @@ BEGIN
                      AND s2."timestamp" > nowt - interval '24 hours'
                      AND NOT EXISTS (SELECT 1 FROM ig_sync.terminal t WHERE t.object_id = s2.id)
                      AND (i.captured_at IS NULL OR i.captured_at <= nowt - interval '50 minutes')
-                   ORDER BY s2."timestamp" LIMIT greatest(1, least(50, room)));
+                   ORDER BY s2."timestamp" LIMIT 1);   -- one a call: a story without insights fails alone
       IF cardinality(ids) > 0 THEN
         kind := 'story_insights';
-        need := cardinality(ids);
+        need := cardinality(ids) + 1;
       END IF;
     END IF;
   END IF;
@@ -612,7 +614,18 @@ BEGIN
        WHERE business_account_id = acct AND stream = strm;
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS err_code = RETURNED_SQLSTATE, err_msg = MESSAGE_TEXT;
-      outcome := ig_sync._fail(log_id, acct, strm, err_code, err_msg);
+      IF step.kind IN ('media_insights', 'story_insights') AND cardinality(step.ids) = 1
+         AND (err_msg ~ 'Not enough viewers' OR err_msg ~ '2108006') THEN
+        -- insights that can never come for this one object: flag it, go on
+        INSERT INTO ig_sync.terminal (object_id, business_account_id, stream, reason, flagged_at)
+        VALUES (step.ids[1], acct, CASE WHEN step.kind = 'story_insights' THEN 'stories' ELSE strm END,
+                left(err_msg, 200), nowt)
+        ON CONFLICT DO NOTHING;
+        r := ROW(1, 1, NULL, 0)::ig_sync.window_result;
+        PERFORM ig_sync._book(log_id, acct, r);
+      ELSE
+        outcome := ig_sync._fail(log_id, acct, strm, err_code, err_msg);
+      END IF;
     END;
     COMMIT;                                   -- checkpoint: this window is never fetched again
     EXIT WHEN outcome IS NOT NULL;
@@ -663,7 +676,10 @@ BEGIN
              AND NOT (x.business_account_id || '/' || x.stream = ANY (skip))
              AND (x.status <> 'running' OR x.lease_until < now()
                   OR NOT EXISTS (SELECT 1 FROM pg_stat_activity p WHERE p.pid = x.claimed_by))
-           ORDER BY coalesce(x.last_success, '-infinity'), x.next_due
+           ORDER BY coalesce(x.last_success, '-infinity'),
+                    -- cheap and perishable first; media before the insights that need its ids
+                    array_position(ARRAY['account_insights', 'stories', 'media', 'media_insights'], x.stream),
+                    x.next_due
            LIMIT 1
            FOR UPDATE OF x SKIP LOCKED) c
    WHERE s.business_account_id = c.business_account_id AND s.stream = c.stream

@@ -50,7 +50,8 @@ class SyncDB:
         self.accounts = sb.agency_accounts
 
     def q(self, sql, params=None):
-        return self.conn.execute(sql, params).fetchall()
+        cur = self.conn.execute(sql, params)
+        return cur.fetchall() if cur.description else []
 
     def one(self, sql, params=None):
         return self.conn.execute(sql, params).fetchone()[0]
