@@ -176,8 +176,8 @@ END $$;
 
 -- Run one SELECT on the foreign tables into the temporary table _ig_sync_rows
 -- (dropped at commit) under EXPLAIN ANALYZE, whose "Graph API:" lines give
--- the calls made and the highest usage share the responses reported.
-CREATE OR REPLACE FUNCTION ig_sync._fetch(select_sql text) RETURNS ig_sync.window_result
+-- the calls made and the account's X-Business-Use-Case-Usage share.
+CREATE OR REPLACE FUNCTION ig_sync._fetch(select_sql text, acct text) RETURNS ig_sync.window_result
 LANGUAGE plpgsql AS $$
 DECLARE
   line text;
@@ -194,9 +194,10 @@ BEGIN
       calls := calls + m[1]::int;
       units := units + m[1]::int - m[2]::int + m[3]::int;
     END IF;
-    m := regexp_match(line, 'Graph API: usage (\d+(\.\d+)?)%');
+    -- this account's own X-Business-Use-Case-Usage share
+    m := regexp_match(line, 'Graph API: business use case usage: (.*, )?' || acct || ' (\d+)%');
     IF m IS NOT NULL THEN
-      usage := greatest(coalesce(usage, 0), m[1]::numeric);
+      usage := greatest(coalesce(usage, 0), m[2]::numeric);
     END IF;
   END LOOP;
   RETURN ROW(calls, units, usage, NULL)::ig_sync.window_result;
@@ -300,7 +301,7 @@ BEGIN
   f := ig_sync._fetch(format(
     'SELECT id, "timestamp", media_type, media_product_type, caption, permalink, like_count, comments_count '
     'FROM %s WHERE business_account_id = %L AND "timestamp" >= %L AND "timestamp" < %L',
-    ig_sync._src('media'), acct, lo, hi));
+    ig_sync._src('media'), acct, lo, hi), acct);
   INSERT INTO ig_sync.media AS t (id, business_account_id, "timestamp", media_type, media_product_type,
                                   caption, permalink, like_count, comments_count, synced_at)
   SELECT id, acct, "timestamp", media_type, media_product_type, caption, permalink, like_count,
@@ -322,7 +323,7 @@ DECLARE
   n int;
 BEGIN
   f := ig_sync._fetch(format('SELECT id FROM %s WHERE business_account_id = %L AND "timestamp" < %L',
-                             ig_sync._src('media'), acct, upto));
+                             ig_sync._src('media'), acct, upto), acct);
   UPDATE ig_sync.media m SET deleted_at = ig_sync.now()
    WHERE m.business_account_id = acct AND m.deleted_at IS NULL AND m."timestamp" < upto
      AND NOT EXISTS (SELECT 1 FROM pg_temp._ig_sync_rows r WHERE r.id = m.id);
@@ -360,7 +361,7 @@ BEGIN
     'SELECT media_id, reach, views, total_interactions, saved, likes, comments, shares FROM %s '
     'WHERE business_account_id = %L AND media_id IN (%s)',
     ig_sync._src('media_insights'), acct,
-    (SELECT string_agg(quote_literal(x), ',') FROM unnest(ids) x)));
+    (SELECT string_agg(quote_literal(x), ',') FROM unnest(ids) x)), acct);
   INSERT INTO ig_sync.media_insights AS t (media_id, business_account_id, reach, views, total_interactions,
                                            saved, likes, comments, shares, synced_at)
   SELECT media_id, acct, reach, views, total_interactions, saved, likes, comments, shares, ig_sync.now()
@@ -386,7 +387,7 @@ BEGIN
   f := ig_sync._fetch(format(
     'SELECT end_time, reach, follower_count FROM %s '
     'WHERE business_account_id = %L AND period = ''day'' AND since = %L AND until = %L',
-    ig_sync._src('account_insights'), acct, lo, hi));
+    ig_sync._src('account_insights'), acct, lo, hi), acct);
   INSERT INTO ig_sync.account_insights AS t (business_account_id, end_time, reach, follower_count, synced_at)
   SELECT acct, end_time, reach, follower_count, ig_sync.now() FROM pg_temp._ig_sync_rows
    WHERE end_time IS NOT NULL
@@ -404,7 +405,7 @@ DECLARE
   n int;
 BEGIN
   f := ig_sync._fetch(format('SELECT id, "timestamp", media_type, permalink FROM %s '
-                             'WHERE business_account_id = %L', ig_sync._src('stories'), acct));
+                             'WHERE business_account_id = %L', ig_sync._src('stories'), acct), acct);
   INSERT INTO ig_sync.stories AS t (id, business_account_id, "timestamp", media_type, permalink, synced_at)
   SELECT id, acct, "timestamp", media_type, permalink, ig_sync.now() FROM pg_temp._ig_sync_rows
   ON CONFLICT (id) DO UPDATE SET synced_at = EXCLUDED.synced_at;
@@ -422,7 +423,7 @@ BEGIN
   f := ig_sync._fetch(format(
     'SELECT media_id, reach, views, replies, shares, total_interactions FROM %s '
     'WHERE business_account_id = %L AND media_id IN (%s)', ig_sync._src('media_insights_story'), acct,
-    (SELECT string_agg(quote_literal(x), ',') FROM unnest(ids) x)));
+    (SELECT string_agg(quote_literal(x), ',') FROM unnest(ids) x)), acct);
   INSERT INTO ig_sync.story_insights AS t (media_id, business_account_id, reach, views, replies, shares,
                                            total_interactions, captured_at)
   SELECT media_id, acct, reach, views, replies, shares, total_interactions, ig_sync.now()

@@ -360,6 +360,8 @@ class Transport:
     def _interpret(self, response, body_bytes, method, url, idempotent):
         status = response.status_code
         usage, regain = parse_usage(response.headers)
+        if self.stats is not None:
+            self.stats.note_buc(response.headers.get("X-Business-Use-Case-Usage"))
         try:
             body = response.json() if body_bytes else None
         except ValueError:
