@@ -112,9 +112,12 @@ def simulate_day(cluster, args):
         sb.excluded = {revoked, throttled}
         sb.included = [a for a in accounts if a not in sb.excluded]
 
-        def hour(max_calls):
+        def advance():
             sb.advance_clock(HOUR)
             conn.execute("UPDATE ig_sync.settings SET clock = to_timestamp(%s)", (sb.now(),))
+
+        def hour(max_calls):
+            advance()
             return run_pass(dsn, args.workers, max_calls)
 
         # first load and warm-up (backfill of media and of their insights)
@@ -147,15 +150,15 @@ def simulate_day(cluster, args):
         sampler = threading.Thread(target=sample_usage, daemon=True)
         sampler.start()
         for h in range(24):
+            advance()
             if h == 3:
                 sb.app.world.user.accounts.remove(revoked)          # the client revoked the agency
-            if h == 5:
+            if h == 5 and args.third_party_throttle:
                 limits.account_budgets[throttled] = 5              # someone else eats its budget
                 for _ in range(10):
                     limits.record(None, [throttled])
-            hour(args.steady_max_calls)
-            now = sb.now()
-            fresh.append(freshness(conn, sb, now))
+            fresh.append(freshness(conn, sb, sb.now()))            # just before the hourly run: the worst
+            run_pass(dsn, args.workers, args.steady_max_calls)
             acct_stale.append(conn.execute(
                 "SELECT max(extract(epoch FROM ig_sync.now() - last_success)) / 3600 FROM ig_sync.state "
                 "WHERE stream = 'account_insights' AND business_account_id <> ALL (%s)",
@@ -215,6 +218,8 @@ def main():
     p.add_argument("--workers", type=int, default=8)
     p.add_argument("--max-calls", type=int, default=400, help="per account per run, first load and warm-up")
     p.add_argument("--steady-max-calls", type=int, default=100, help="per account per run, the measured day")
+    p.add_argument("--third-party-throttle", action="store_true",
+                   help="at hour 5 another client spends one account's budget (it gets throttled)")
     p.add_argument("--skip-first-load", action="store_true")
     p.add_argument("--skip-day", action="store_true")
     args = p.parse_args()

@@ -261,7 +261,15 @@ DECLARE
   mins numeric;
   kind text;
 BEGIN
-  IF code = '53400' THEN                                   -- throttled (RateLimited)
+  IF code = '53400' AND msg !~ '\(#\d+\)' THEN
+    -- ig_fdw's shared rate state blocks every account of the server (another
+    -- account or the app was throttled): wait, without blaming this account
+    mins := coalesce((regexp_match(msg, 'about (\d+) minute'))[1]::numeric, 15);
+    UPDATE ig_sync.state SET status = 'throttled', last_error = msg,
+           next_due = ig_sync.now() + make_interval(mins => mins::int)
+     WHERE business_account_id = acct AND stream = strm;
+    kind := 'throttled';
+  ELSIF code = '53400' THEN                                -- this account was throttled (RateLimited)
     mins := coalesce((regexp_match(msg, 'about (\d+) minute'))[1]::numeric, 15);
     UPDATE ig_sync.account SET status = 'throttled', last_error = msg,
            blocked_until = ig_sync.now() + make_interval(mins => mins::int)

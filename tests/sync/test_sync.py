@@ -261,11 +261,20 @@ def _tick_ignoring_crash(dsn):
 
 
 def _reconnect(db):
-    for _ in range(200):
+    """After the postmaster's crash restart: a connection that works."""
+    for _ in range(300):                 # first the old connection must have been cut
         try:
-            db.conn = psycopg.connect(db.dsn, autocommit=True)
-            return db.conn
-        except psycopg.OperationalError:
+            db.conn.execute("SELECT 1")
+            time.sleep(0.1)
+        except psycopg.Error:
+            break
+    for _ in range(300):
+        try:
+            conn = psycopg.connect(db.dsn, autocommit=True)
+            conn.execute("SELECT 1")
+            db.conn = conn
+            return conn
+        except psycopg.Error:
             time.sleep(0.1)
     raise AssertionError("the cluster did not come back after the crash")
 
