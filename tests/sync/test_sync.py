@@ -310,3 +310,38 @@ def test_add_account_rejects_what_is_not_an_id(syncdb):
         syncdb.q("SELECT ig_sync.add_account('17841/../me')")
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="must be positive"):
         syncdb.q("CALL ig_sync.tick(0, 10, NULL)")
+
+
+def test_weekly_reconcile_marks_deleted_posts(syncdb):
+    db = syncdb
+    a = db.accounts[0]
+    db.q("SELECT ig_sync.add_account(%s)", (a,))
+    db.tick()
+    gone = sorted(synced_media(db, a))[0]
+    db.sb.app.world.media[gone].deleted = True       # deleted on Instagram
+    db.advance(HOUR)
+    db.tick()                                        # second run: the first reconcile
+    assert db.one("SELECT deleted_at IS NOT NULL FROM ig_sync.media WHERE id = %s", (gone,))
+    assert gone not in synced_media(db, a)
+    assert synced_media(db, a) <= visible_media(db.sb, a)   # nothing else marked, nothing invented
+    first = db.state(a, "media")["last_reconcile"]
+    db.advance(HOUR)
+    db.tick()
+    assert db.state(a, "media")["last_reconcile"] == first     # weekly, not every run
+    db.advance(7 * DAY)
+    db.tick()
+    assert db.state(a, "media")["last_reconcile"] > first
+
+
+def test_cli_install_add_run_status(syncdb, capsys):
+    from ig_fdw.cli import main
+    db = syncdb
+    a = db.accounts[0]
+    assert main(["sync", "--dsn", db.dsn, "--install", "--source-schema", "ig"]) == 0
+    assert main(["sync", "--dsn", db.dsn, "--add-account", a]) == 0
+    assert main(["sync", "--dsn", db.dsn, "--workers", "2", "--max-calls", "50", "--max-seconds", "120"]) == 0
+    assert "4 (account, stream) runs by 2 worker(s)" in capsys.readouterr().out
+    assert main(["sync", "--dsn", db.dsn, "--status"]) == 0
+    out = capsys.readouterr().out
+    assert a in out and "active" in out
+    assert main(["sync"]) == 2
