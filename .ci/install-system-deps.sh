@@ -43,6 +43,7 @@ fi
 packages=(
   "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}"
   build-essential python3 python3-dev python3-venv libpython3-dev
+  "postgresql-${PG_MAJOR}-cron"
 )
 missing=()
 for p in "${packages[@]}"; do

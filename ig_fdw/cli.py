@@ -15,7 +15,7 @@ def _cmd_sandbox(args):
 
     try:
         sb = Sandbox(seed=args.seed, latency_ms=args.latency_ms, faults=args.faults, host=args.host,
-                     port=args.port, budget_per_hour=args.budget_per_hour)
+                     port=args.port, budget_per_hour=args.budget_per_hour, accounts=args.accounts)
     except FaultSpecError as e:
         print("ig-fdw sandbox: bad --faults: %s" % e, file=sys.stderr)
         return 2
@@ -91,9 +91,14 @@ def build_parser():
     sp.add_argument("--faults", default=None, help='fault spec, e.g. "status=503@nth=3;latency=200ms"')
     sp.add_argument("--budget-per-hour", type=int, default=200,
                     help="calls per user (and per IG account) per hour before throttling (default 200)")
+    sp.add_argument("--accounts", type=int, default=0,
+                    help="also seed N agency accounts reachable by the default user token, each with "
+                         "its own hourly budget (docs/sync.md)")
     sp.set_defaults(func=_cmd_sandbox)
     _add_oauth_commands(sub)
     _add_doctor(sub)
+    from ig_fdw.sync import add_command as _add_sync
+    _add_sync(sub)
     return p
 
 

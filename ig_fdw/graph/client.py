@@ -277,11 +277,15 @@ class GraphClient:
         """Each batch item carries its own usage headers: share the worst."""
         usage = regain = None
         for item in items:
+            for h in (item.get("headers") or []) if isinstance(item, dict) else []:
+                if isinstance(h, dict) and str(h.get("name", "")).lower() == "x-business-use-case-usage":
+                    self._stats.note_buc(h.get("value"))
             u, r = item_usage(item)
             if u is not None:
                 usage = u if usage is None else max(usage, u)
             if r:
                 regain = r if regain is None else max(regain, r)
+        self._stats.note_usage(usage)
         if usage is not None or regain:
             self.rate_state.update(usage=usage, regain_seconds=regain)
 

@@ -384,6 +384,8 @@ class Transport:
         status = response.status_code
         apiclock.observe(url, response.headers.get("Date"))   # token expiry is judged by the API's clock
         usage, regain = parse_usage(response.headers)
+        if self.stats is not None:
+            self.stats.note_buc(response.headers.get("X-Business-Use-Case-Usage"))
         try:
             body = response.json() if body_bytes else None
         except ValueError:
@@ -436,6 +438,8 @@ class Transport:
 
     def _record_usage(self, usage, regain, throttled, success):
         """Share what this response said about usage; a success lifts a block."""
+        if self.stats is not None:
+            self.stats.note_usage(usage)
         if self.rate_state is None:
             return
         if usage is not None or throttled or regain:

@@ -192,10 +192,13 @@ class Handler(BaseHTTPRequestHandler):
 class Sandbox:
     """In-process sandbox.  See ig_fdw/sandbox/README.md."""
 
-    def __init__(self, seed=1, latency_ms=0, faults=None, host="127.0.0.1", port=0, budget_per_hour=200):
+    def __init__(self, seed=1, latency_ms=0, faults=None, host="127.0.0.1", port=0, budget_per_hour=200,
+                 accounts=0):
         self.host = host
         self.port = port
         self.app = App(seed=seed, latency_ms=latency_ms, faults=faults, budget_per_hour=budget_per_hour)
+        self.n_agency = int(accounts or 0)  # agency-scale accounts (ig_fdw/sandbox/agency.py)
+        self._seed_agency()
         self._server = None
         self._thread = None
 
@@ -278,6 +281,17 @@ class Sandbox:
 
     def reset(self):
         self.app.reset_all()
+        self._seed_agency()
+
+    def _seed_agency(self):
+        if self.n_agency:
+            from .agency import seed_accounts
+            seed_accounts(self.app, self.n_agency)
+
+    @property
+    def agency_accounts(self):
+        """Ids of the accounts added by ``accounts=N`` (all reachable by user_token())."""
+        return list(getattr(self.app.world, "agency_ids", []))
 
     def writes(self):
         with self.app.lock:
