@@ -47,8 +47,8 @@ def test_in_subquery_join_and_any_array(ig):
 
 
 def test_sqlalchemy_lists_foreign_tables_and_pandas_reads_them(ig, cluster, database):
-    sqlalchemy = pytest.importorskip("sqlalchemy")
-    pandas = pytest.importorskip("pandas")
+    import sqlalchemy
+    import pandas
     url = "postgresql+psycopg://postgres@/%s?host=%s&port=%d" % (database, cluster.socket_dir, cluster.port)
     engine = sqlalchemy.create_engine(url)
     try:
