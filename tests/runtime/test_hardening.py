@@ -106,10 +106,17 @@ def test_decimal_whose_str_raises_names_the_column(hostile):
 
 
 def test_key_whose_eq_raises_names_the_table(hostile):
+    # A plain SELECT never reads rowid_column (multicorn2's rule): the key is simply not a column.
     with pytest.raises(psycopg.Error) as err:
         case(hostile, "a text", "key_eq_raises")
     message = err.value.diag.message_primary
+    assert 'foreign table "h"' in message and "'zz' is not a column" in message, message
+    # A scan feeding a DELETE compares the key with rowid_column, and that == raises.
+    with pytest.raises(psycopg.Error) as err:
+        hostile.execute("DELETE FROM h")
+    message = err.value.diag.message_primary
     assert 'foreign table "h"' in message and "no equality" in message, message
+    assert case(hostile, "a text, b text", "key_eq_clears") == [("first", "second")]   # nothing left pending
 
 
 # ---------- conversion edges, as PostgreSQL's input ----------
