@@ -25,8 +25,8 @@ answer alike.
 import random
 
 from .clock import DAY, EPOCH
-from .data import Account, h64
-from .limits import Limits, _compact, throttle_error
+from .data import Account, h64, pick_media_kind
+from .limits import Limits
 
 HOUR = 3600
 #: Days of future activity generated after the clock start.
@@ -34,7 +34,8 @@ HORIZON_DAYS = 45
 
 
 class AgencyLimits(Limits):
-    """Limits with one BUC budget per agency account (others keep the default)."""
+    """Limits with one BUC budget per agency account (others keep the default);
+    counting and headers are Limits' own."""
 
     def __init__(self, clock, budget_per_hour, account_budgets):
         super().__init__(clock, budget_per_hour)
@@ -48,43 +49,6 @@ class AgencyLimits(Limits):
             return self.budget + sum(self.account_budgets.values())
         return self.budget
 
-    def record(self, token, target_accounts):
-        now = self.clock.now()
-        p = self.principal(token)
-        keys = ([p] if p is not None else []) + [("buc", a) for a in target_accounts]
-        for k in keys:
-            self._count(k, now)
-            self.windows[k].append(now)
-        for a in target_accounts:
-            if self._count(("buc", a), now) > self.budget_of(a):
-                return throttle_error(80002)
-        if p is not None and p[0] != "app" and self._count(p, now) > self._principal_budget(p):
-            return throttle_error({"user": 17, "page": 32, "igl": 80002}[p[0]])
-        if p == ("app",) and self._count(p, now) > self._app_budget(now):
-            return throttle_error(4)
-        return None
-
-    def headers(self, token, target_accounts):
-        now = self.clock.now()
-        p = self.principal(token)
-        if p is not None and p[0] != "app":
-            n, b = self._count(p, now), self._principal_budget(p)
-        else:
-            n, b = self._count(("app",), now), self._app_budget(now)
-        pct = self._pct(n, b)
-        h = {"X-App-Usage": _compact({"call_count": pct, "total_cputime": pct * 2 // 5,
-                                      "total_time": pct * 3 // 5})}
-        buc = {}
-        for a in target_accounts:
-            n, b = self._count(("buc", a), now), self.budget_of(a)
-            pct = self._pct(n, b)
-            buc[a] = [{"type": "instagram", "call_count": pct, "total_cputime": pct * 2 // 5,
-                       "total_time": pct * 3 // 5,
-                       "estimated_time_to_regain_access": self._regain_minutes(("buc", a), now, b)
-                       if n >= b else 0}]
-        h["X-Business-Use-Case-Usage"] = _compact(buc)
-        return h
-
     def usage_of(self, account):
         """Percent of its hourly budget the account has used (for benches and tests)."""
         return self._pct(self._count(("buc", account), self.clock.now()), self.budget_of(account))
@@ -97,15 +61,7 @@ def _media_count(rng):
 
 
 def _new_post(world, a, ts, rng):
-    r = rng.random()
-    if r < 0.5:
-        mt, prod = "IMAGE", "FEED"
-    elif r < 0.7:
-        mt, prod = "CAROUSEL_ALBUM", "FEED"
-    elif r < 0.8:
-        mt, prod = "VIDEO", "FEED"
-    else:
-        mt, prod = "VIDEO", "REELS"
+    mt, prod = pick_media_kind(rng)
     m = world._new_media(a, ts, mt, prod, rng)
     m.caption = "Post %d of @%s #agency" % (m.seq, a.username)
     m.like_count = int(max(a.followers, 50) * (0.005 + rng.random() * 0.04))

@@ -204,6 +204,19 @@ class Container:
 
 
 # ---------------------------------------------------------------- the world
+def pick_media_kind(rng):
+    """(media_type, media_product_type) of a new feed post: half images, then
+    carousels, feed videos and reels."""
+    r = rng.random()
+    if r < 0.5:
+        return "IMAGE", "FEED"
+    if r < 0.7:
+        return "CAROUSEL_ALBUM", "FEED"
+    if r < 0.8:
+        return "VIDEO", "FEED"
+    return "VIDEO", "REELS"
+
+
 class World:
     SCOPES = ["pages_show_list", "instagram_basic", "pages_read_engagement", "ads_management",
               "business_management", "instagram_manage_insights", "instagram_manage_comments",
@@ -365,15 +378,7 @@ class World:
         span = 730 * DAY
         times = sorted((EPOCH - HOUR - int(rng.random() * span) for _ in range(n)), reverse=True)
         for ts in times:
-            r = rng.random()
-            if r < 0.5:
-                mt, prod = "IMAGE", "FEED"
-            elif r < 0.7:
-                mt, prod = "CAROUSEL_ALBUM", "FEED"
-            elif r < 0.8:
-                mt, prod = "VIDEO", "FEED"
-            else:
-                mt, prod = "VIDEO", "REELS"
+            mt, prod = pick_media_kind(rng)
             m = self._new_media(a, ts, mt, prod, rng)
             m.caption = self._caption(rng, a.username)
             scale = max(a.followers, 50)

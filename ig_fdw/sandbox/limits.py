@@ -97,6 +97,14 @@ class Limits:
             return ("igl", token.ig_id)
         return ("user", token.user_id)
 
+    def budget_of(self, account):
+        """Calls per rolling hour of one IG account's Business Use Case budget."""
+        return self.budget
+
+    def _principal_budget(self, p):
+        """Calls per rolling hour of a user's, Page's or Instagram Login's Platform budget."""
+        return self.budget
+
     def _app_budget(self, now):
         active = set()
         for key, dq in self.windows.items():
@@ -121,10 +129,10 @@ class Limits:
             self.windows[k].append(now)
         if target_accounts:
             for a in target_accounts:
-                if self._count(("buc", a), now) > self.budget:
+                if self._count(("buc", a), now) > self.budget_of(a):
                     return throttle_error(80002)
             return None
-        if p is not None and p[0] != "app" and self._count(p, now) > self.budget:
+        if p is not None and p[0] != "app" and self._count(p, now) > self._principal_budget(p):
             return throttle_error({"user": 17, "page": 32, "igl": 80002}[p[0]])
         if p == ("app",) and self._count(p, now) > self._app_budget(now):
             return throttle_error(4)
@@ -136,7 +144,7 @@ class Limits:
         h = {}
         if p is not None and p[0] != "app":
             n = self._count(p, now)
-            b = self.budget
+            b = self._principal_budget(p)
         else:
             n = self._count(("app",), now)
             b = self._app_budget(now)
@@ -144,12 +152,12 @@ class Limits:
         h["X-App-Usage"] = _compact({"call_count": pct, "total_cputime": pct * 2 // 5, "total_time": pct * 3 // 5})
         buc = {}
         for a in target_accounts:
-            n = self._count(("buc", a), now)
-            pct = self._pct(n, self.budget)
+            n, b = self._count(("buc", a), now), self.budget_of(a)
+            pct = self._pct(n, b)
             buc[a] = [{"type": "instagram", "call_count": pct, "total_cputime": pct * 2 // 5,
                        "total_time": pct * 3 // 5,
-                       "estimated_time_to_regain_access": self._regain_minutes(("buc", a), now, self.budget)
-                       if n >= self.budget else 0}]
+                       "estimated_time_to_regain_access": self._regain_minutes(("buc", a), now, b)
+                       if n >= b else 0}]
         h["X-Business-Use-Case-Usage"] = _compact(buc)
         return h
 
@@ -158,4 +166,4 @@ class Limits:
         p = self.principal(token)
         if p is None:
             return 0
-        return self._regain_minutes(p, now, self.budget)
+        return self._regain_minutes(p, now, self._principal_budget(p))
