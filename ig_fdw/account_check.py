@@ -11,13 +11,8 @@ replace the error with one naming the right id.
 """
 
 from ig_fdw.auth.errors import AccountChoiceError, AuthError
-from ig_fdw.auth.oauth import discover_business_accounts
+from ig_fdw.auth.oauth import describe_accounts, discover_business_accounts
 from ig_fdw.graph.errors import GraphError
-
-
-def _listing(accounts):
-    return "; ".join("%s (@%s%s)" % (a.ig_id, a.username, ", Page %s %s" % (a.page_id, a.page_name)
-                                      if a.page_id else "") for a in accounts)
 
 
 def _set_hint(ig_id):
@@ -62,7 +57,7 @@ def diagnose(opts, http_get, account_id, error=None):
             "the Instagram business account linked to that Page is %s (@%s)" % (account_id, name, ig_id,
                                                                               username),
             _set_hint(ig_id), accounts=accounts)
-    seen = _listing(accounts) if accounts else "none"
+    seen = describe_accounts(accounts) if accounts else "none"
     return AccountChoiceError(
         "BusinessAccountId %s is not an Instagram business account this token can see (the Graph API said: "
         "%s); the token sees: %s" % (account_id, _short(error), seen),

@@ -317,6 +317,12 @@ def discover_business_accounts(opts, http_get):
     return out
 
 
+def describe_accounts(accounts):
+    """'id (@username, Page id name); ...' for messages that list the accounts a token sees."""
+    return "; ".join("%s (@%s%s)" % (a[0], a[1], ", Page %s %s" % (a[2], a[3]) if a[2] else "")
+                     for a in accounts)
+
+
 def choose_business_account(opts, accounts):
     """BusinessAccountId if set; else the only account; else AccountChoiceError listing them."""
     if opts.business_account_id:
@@ -324,8 +330,7 @@ def choose_business_account(opts, accounts):
     accounts = list(accounts)
     if len(accounts) == 1:
         return accounts[0][0]
-    listing = "; ".join("%s (@%s%s)" % (a[0], a[1], ", page %s %s" % (a[2], a[3]) if a[2] else "")
-                        for a in accounts)
+    listing = describe_accounts(accounts)
     if not accounts:
         raise AccountChoiceError(
             "the token sees no Instagram business account",
