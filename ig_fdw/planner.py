@@ -28,33 +28,8 @@ class MissingQual(Exception):
         self.hint = "Add e.g. WHERE %s = '...' (or join on that column)." % alternatives[0].column
 
 
-# A filter value that cannot go into a request (22023); ig_fdw.values checks kinds.
+# A filter value that cannot go into a request (22023); ig_fdw.values checks kinds and allowed values.
 BadQualValue = values.InvalidValue
-
-
-class BadControlValue(Exception):
-    """A control column (period, metric_type, breakdown, ...) filtered on a value the catalog does not allow:
-    refused when the query is planned, before any call to the API."""
-
-    sqlstate = "22023"   # invalid_parameter_value
-
-    def __init__(self, table, column, value):
-        import difflib
-        near = difflib.get_close_matches(value, column.choices, n=1, cutoff=0.5)
-        super().__init__("invalid value for column %s of table %s: '%s'" % (column.name, table.name, value))
-        self.hint = "%s%s must be one of: %s (see docs/tables.md)." % (
-            "Perhaps you meant '%s'. " % near[0] if near else "", column.name, ", ".join(column.choices))
-
-
-def check_control_values(table, filters):
-    """Raise BadControlValue for an equality/IN filter on a control column outside its allowed values."""
-    for name, f in filters.items():
-        column = table.column(name)
-        if column is None or column.origin != "control" or not column.choices or f.values is None:
-            continue
-        for value in f.values:
-            if value not in column.choices:
-                raise BadControlValue(table, column, value)
 
 
 def _op_names(ops):
@@ -170,8 +145,7 @@ def graph_fields(table, columns):
 def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
     """Turn the scan's quals and columns into a ScanPlan (raises MissingQual)."""
     filters = collect_filters(table, quals)
-    values.check_filters(table, filters)     # before anything is built from them
-    check_control_values(table, filters)
+    values.check_filters(table, filters)     # kinds and allowed values, before anything is built from them
     src = table.source
     plan = ScanPlan(table=table, columns=list(columns), filters=filters,
                     fields=graph_fields(table, columns), mode=src.kind)

@@ -78,9 +78,24 @@ def check(kind, value, table, column):
 
 
 def check_column(table, column_name, value):
-    """Check one value against the kind the catalog declares for the column."""
+    """Check one value against the kind the catalog declares for the column
+    and, for a control column (period, metric_type, ...), its allowed values."""
     col = table.column(column_name)
-    return check(col.kind if col is not None else None, value, table.name, column_name)
+    text = check(col.kind if col is not None else None, value, table.name, column_name)
+    if col is not None and col.origin == "control" and col.choices and value is not UNBOUND \
+            and value not in col.choices:
+        raise _not_a_choice(table, col, value)
+    return text
+
+
+def _not_a_choice(table, column, value):
+    """Refused when the query is planned, before any call to the API; the hint offers the closest value."""
+    import difflib
+    near = difflib.get_close_matches(value, column.choices, n=1, cutoff=0.5)
+    return InvalidValue("invalid value for column %s of table %s: '%s'" % (column.name, table.name, value),
+                        hint="%s%s must be one of: %s (see docs/tables.md)." % (
+                            "Perhaps you meant '%s'. " % near[0] if near else "", column.name,
+                            ", ".join(column.choices)))
 
 
 def check_filters(table, filters):
