@@ -181,15 +181,21 @@ def test_headless_option1_cli(sb, make_opts_dict, tmp_path, capsys, monkeypatch)
 
 
 # ------------------------------------------------------------------ headless option 2
-def test_headless_option2_copy_the_settings_file_and_its_key(sb, make_opts, tmp_path):
-    """The default key is a random <file>.key beside the file: copy both; the copy needs no app secret."""
-    opts = make_opts()
+def _authorize_and_copy_settings(sb, opts, tmp_path):
+    """Authorize through the dialog, then copy the settings file (alone) to another directory."""
     code, _ = follow_dialog(authorization_url(opts))
     info = exchange_verifier(opts, code, clock=sb.now)
     secret(info.access_token)
     other = tmp_path / "headless" / "OAuthSettings.txt"
     other.parent.mkdir()
     shutil.copy(opts.settings_path(), str(other))
+    return info, other
+
+
+def test_headless_option2_copy_the_settings_file_and_its_key(sb, make_opts, tmp_path):
+    """The default key is a random <file>.key beside the file: copy both; the copy needs no app secret."""
+    opts = make_opts()
+    info, other = _authorize_and_copy_settings(sb, opts, tmp_path)
     o2 = make_opts(path=str(other), oauthclientsecret=None, oauthclientid=None)
     with pytest.raises(SettingsFileError) as ei:   # the key file was not copied: say so
         TokenProvider(o2, clock=sb.now).token()
@@ -203,12 +209,7 @@ def test_headless_option2_copy_the_settings_file_and_its_key(sb, make_opts, tmp_
 def test_headless_option2_copy_the_settings_file(sb, make_opts, tmp_path):
     """OAuthSettingsKeySource=clientsecret: the file alone works wherever the same app secret is set."""
     opts = make_opts(oauthsettingskeysource="clientsecret")
-    code, _ = follow_dialog(authorization_url(opts))
-    info = exchange_verifier(opts, code, clock=sb.now)
-    secret(info.access_token)
-    other = tmp_path / "headless" / "OAuthSettings.txt"
-    other.parent.mkdir()
-    shutil.copy(opts.settings_path(), str(other))
+    info, other = _authorize_and_copy_settings(sb, opts, tmp_path)
     sb.reset_stats()
     o2 = make_opts(path=str(other))
     p2 = TokenProvider(o2, clock=sb.now)
