@@ -25,8 +25,10 @@ answer alike.
 import random
 
 from .clock import DAY, EPOCH
-from .data import Account, h64, pick_media_kind
+from .entities import Account
+from .keyed import h64
 from .limits import Limits
+from .world import pick_media_kind
 
 HOUR = 3600
 #: Days of future activity generated after the clock start.

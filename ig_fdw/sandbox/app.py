@@ -13,13 +13,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from . import handlers_graph as hg
 from . import handlers_publish as hp
 from .clock import Clock, EPOCH
-from .data import World, h64
 from .errors import GraphError, not_found
 from .faults import Faults
+from .keyed import h64
 from .limits import Limits, throttle_error
 from .oauth import OAuth, Redirect, RawResponse, expired_error
 from .routes import Parsed, oauth_route, template_for, dispatch, _VERSION
 from .tokens import TokenStore, Token, token_hash, B62
+from .world import World
 
 MAX_BATCH = 50
 JSON_CT = "application/json; charset=UTF-8"

@@ -17,7 +17,7 @@ import json
 from urllib.parse import parse_qsl
 
 from .clock import fmt_ts
-from .data import DISCOVERY, HASHTAGS
+from .words import DISCOVERY, HASHTAGS
 from .faults import FaultSpecError
 
 

@@ -40,7 +40,7 @@ JSON form (control endpoint ``POST /__sandbox/faults``): ``{"spec": "..."}`` or
 import fnmatch
 import random
 
-from .data import h64
+from .keyed import h64
 
 HTTP_KINDS = {"latency", "status", "status_after", "reset", "reset_after", "slow", "malformed"}
 CALL_KINDS = {"throttle", "expire_token", "batch_null"}

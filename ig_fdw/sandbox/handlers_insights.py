@@ -12,7 +12,8 @@ All numbers are derived from the seed with a keyed hash; nothing is stored.
 from urllib.parse import urlencode
 
 from .clock import DAY, fmt_ts
-from .data import hfrac, AGES, GENDERS, COUNTRIES, CITIES
+from .keyed import hfrac
+from .words import AGES, GENDERS, COUNTRIES, CITIES
 from .errors import GraphError, param_error
 
 # ------------------------------------------------------------------ media

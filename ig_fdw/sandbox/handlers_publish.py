@@ -19,7 +19,7 @@ guide [S]; the sandbox follows the current guide (100).  Carousels count as one.
 """
 
 from .clock import DAY
-from .data import Container
+from .entities import Container
 from .errors import GraphError, param_error
 from .handlers_graph import bool_param, require_scope
 

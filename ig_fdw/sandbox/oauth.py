@@ -19,7 +19,7 @@ uniform.
 import hmac
 from urllib.parse import urlencode, urlsplit
 
-from .data import h64
+from .keyed import h64
 from .errors import GraphError
 from .tokens import B62, LIFETIMES
 from .clock import fmt_long

@@ -8,7 +8,7 @@ step 4), ``ig_short`` (1 h), ``ig_long`` (60 d), plus the app token
 
 import hashlib
 
-from .data import h64
+from .keyed import h64
 
 B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 

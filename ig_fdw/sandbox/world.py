@@ -1,209 +1,24 @@
-"""Seeded data model of the sandbox world.
+"""The seeded world: the app, the user, pages, accounts and everything they
+hold, built from the seed.
 
-Everything is derived from the seed with a keyed hash (``h64``) so that
-values do not depend on the order in which things are first touched: media
-of the seeded accounts are built eagerly (a few thousand small objects, well
-under a second); comment threads, discovery accounts, hashtag media and all
-insight values are generated lazily on first access.
-
-Id shapes (all strings, numeric-looking):
-
-* Meta app id: 15 digits; Facebook user: 15 digits starting "10"; pages:
-  15 digits starting "1"; IG business accounts: 17 digits "178414...".
-* media / carousel children / stories: 17 digits "179...".
-* comments and replies: 17 digits ``"178" + media-seq(6) + k(5) + check(3)``,
-  decodable so a comment can be read by id before its thread was listed.
-* hashtags: "17843..." and, like the real ones, global (independent of seed).
-* publishing containers: 17 digits "1789...".
+Media of the seeded accounts are built eagerly (a few thousand small objects,
+well under a second); comment threads, discovery accounts' media, tags,
+hashtag media are generated lazily on first access, each from its own keyed
+hash (keyed.py) so the order of access does not change them.  Insight values
+are not stored at all (handlers_insights.py).
 """
 
-import hashlib
 import random
 
 from .clock import EPOCH, DAY
+from .entities import Account, Comment, FbPage, Media, User
+from .keyed import h64, hashtag_id, shortcode
+from .words import (BRANDS, COMMENT_TEXTS, DISCOVERY, FIRST, HASHTAGS, LAST, MIDDLES, OPENERS,
+                    REPLY_TEXTS)
 
 HOUR = 3600
 
 
-def h64(*parts):
-    d = hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=8).digest()
-    return int.from_bytes(d, "big")
-
-
-def hfrac(*parts):
-    return h64(*parts) / 18446744073709551616.0
-
-
-# ---------------------------------------------------------------- vocabulary
-HASHTAGS = [
-    "coffee", "latteart", "espresso", "specialtycoffee", "coffeetime", "baristalife",
-    "pourover", "coldbrew", "roastery", "cafe", "breakfast", "brunch", "foodie",
-    "travel", "morning", "weekend", "coffeelover", "instacoffee", "singleorigin",
-    "ethiopia", "colombia", "kenya", "guatemala", "aeropress", "v60", "chemex",
-    "flatwhite", "cappuccino", "matcha", "pastry", "croissant", "sourdough",
-    "smallbusiness", "shoplocal", "design", "interiordesign", "photography",
-    "sunrise", "autumn", "café", "kaffee",
-]
-OPENERS = [
-    "Morning ritual", "New on the menu:", "Behind the scenes at the roastery",
-    "Sunday slow bar ☕", "Café au lait, s'il vous plaît", "Grüße aus der Rösterei",
-    "今日のコーヒー", "¡Hola desde el tostador!", "Fresh roast day 🔥", "Meet our team",
-    "Latte art practice", "Cupping session notes", "Rainy day, warm cup 🌧️",
-    "Our Ethiopia Yirgacheffe is back", "Weekend hours update", "Crème brûlée latte 🍮",
-    "Naïve question: milk first?", "Çay or coffee?", "Ristretto vs. lungo — thoughts?",
-    "Golden hour at the bar ✨", "Throwback to our first espresso machine",
-    "Pour-over masterclass this Saturday", "Smørrebrød & coffee pairing",
-]
-MIDDLES = [
-    "Tasting notes: jasmine, bergamot, honey.", "Come say hi 👋", "Link in bio.",
-    "Thank you for 5 years of support ❤️", "What should we brew next?",
-    "Limited batch — only 40 bags.", "Roasted Tuesday, rested 7 days.",
-    "Tag a friend who needs this ☕☕", "Swipe for the recipe ➡️",
-    "We're hiring baristas!", "Oat, almond or whole?", "Sound on 🔊",
-    "Photo by our very own Zoë 📷", "Open 7am–3pm", "Ünique blend, crafted with care.",
-]
-COMMENT_TEXTS = [
-    "Looks amazing! 😍", "Need this right now ☕", "Best coffee in town!",
-    "Where is this?", "😍😍😍", "Can't wait to visit", "Wow 🔥", "So good",
-    "What beans are you using?", "Love this ❤️", "Perfection.", "Yum!",
-    "Is this available for delivery?", "Great shot 📸", "Miam 🥐",
-    "Lecker! 👌", "最高です", "¡Qué rico!", "Count me in", "My favourite spot",
-    "What time do you open on Sundays?", "The latte art 😮", "Need the recipe please!",
-]
-REPLY_TEXTS = [
-    "Thank you! 🙏", "We open at 7am!", "Ethiopia Guji this week ☕", "See you soon!",
-    "Agreed 😄", "Yes, via our website", "❤️", "Haha true", "DM us for details",
-]
-FIRST = ["alex", "sam", "mia", "leo", "zoe", "noah", "ivy", "luca", "emma", "omar",
-         "yuki", "lena", "finn", "nora", "kai", "ava", "jonas", "sofia", "theo", "ines"]
-LAST = ["rivera", "chen", "müller", "silva", "kowalski", "tanaka", "dubois", "rossi",
-        "novak", "haddad", "larsen", "okafor", "garcia", "ivanova"]
-BRANDS = [
-    ("bluewater", "Bluewater"), ("copperkettle", "Copper Kettle"), ("northroast", "North Roast"),
-    ("saltandbean", "Salt & Bean"), ("morningfolk", "Morning Folk"), ("tidepool", "Tidepool"),
-]
-DISCOVERY = [
-    ("alpine.outfitters", "Alpine Outfitters", 182340),
-    ("cityrunners.club", "City Runners Club", 45210),
-    ("greenleaf.bakery", "Greenleaf Bakery", 23877),
-    ("pixelharbor.studio", "Pixel Harbor Studio", 9120),
-    ("northwind.travel", "Northwind Travel", 731004),
-]
-PERSONAL_USERNAMES = {"jane.doe.personal", "random.private.user"}
-COUNTRIES = ["US", "GB", "DE", "FR", "BR", "JP", "IT", "ES", "CA", "AU", "MX", "IN", "NL"]
-CITIES = ["London, England", "New York, New York", "Berlin, Berlin", "Paris, Île-de-France",
-          "São Paulo, São Paulo (state)", "Tokyo, Tokyo", "Milan, Lombardy", "Madrid, Madrid",
-          "Toronto, Ontario", "Sydney, New South Wales", "Mexico City, Distrito Federal",
-          "Amsterdam, North Holland", "München, Bavaria"]
-AGES = ["13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
-GENDERS = ["F", "M", "U"]
-
-B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-
-def shortcode(*parts):
-    n = h64("sc", *parts)
-    out = []
-    for _ in range(11):
-        out.append(B62[n % 64])
-        n //= 64
-        if n == 0:
-            n = h64("sc2", *parts, len(out))
-    return "".join(out)
-
-
-def hashtag_id(name):
-    # global and static like the real ones (do not depend on seed)
-    return "17843" + "%012d" % (h64("hashtag", name.lower()) % 10 ** 12)
-
-
-# ---------------------------------------------------------------- objects
-class User:
-    def __init__(self, id, name, scopes):
-        self.id = id
-        self.name = name
-        self.scopes = scopes
-        self.pages = []       # page ids
-        self.accounts = []    # IG account ids the user can reach
-
-
-class FbPage:
-    def __init__(self, id, name, category, ig_id):
-        self.id = id
-        self.name = name
-        self.category = category
-        self.ig_id = ig_id
-
-
-class Account:
-    def __init__(self, id, username, name):
-        self.id = id
-        self.username = username
-        self.name = name
-        self.ig_id = 0
-        self.biography = ""
-        self.website = ""
-        self.followers = 0
-        self.follows = 0
-        self.picture = ""
-        self.business_since = 0
-        self.page_id = None
-        self.owned = False
-        self.media = []      # feed media, newest first
-        self.stories = []    # story media (including expired)
-        self.tags = None     # lazily generated
-        self.mentions = []   # media ids (of others) whose caption mentions us
-        self.mention_comments = []
-
-
-class Media:
-    __slots__ = ("id", "seq", "owner", "username", "ts", "media_type", "product", "caption",
-                 "like_count", "hide_likes", "comments_enabled", "children", "parent",
-                 "media_url", "thumbnail_url", "permalink", "shortcode", "ig_id", "deleted",
-                 "n_comments", "comments", "comment_index", "next_k", "viewers", "public",
-                 "no_media_url")
-
-    def __init__(self):
-        self.children = None
-        self.parent = None
-        self.deleted = False
-        self.comments = None
-        self.comment_index = None
-        self.next_k = 50000
-        self.viewers = None
-        self.public = False
-        self.no_media_url = False
-        self.thumbnail_url = None
-        self.caption = None
-        self.n_comments = 0
-        self.hide_likes = False
-        self.comments_enabled = True
-
-
-class Comment:
-    __slots__ = ("id", "media", "parent", "text", "ts", "username", "from_id", "like_count",
-                 "hidden", "deleted", "replies", "k")
-
-    def __init__(self):
-        self.parent = None
-        self.hidden = False
-        self.deleted = False
-        self.replies = []
-
-
-class Container:
-    def __init__(self, id, owner, params, created, polls_needed, outcome):
-        self.id = id
-        self.owner = owner
-        self.params = params
-        self.created = created
-        self.polls = 0
-        self.polls_needed = polls_needed
-        self.outcome = outcome  # FINISHED | ERROR | EXPIRED
-        self.published_media = None
-
-
-# ---------------------------------------------------------------- the world
 def pick_media_kind(rng):
     """(media_type, media_product_type) of a new feed post: half images, then
     carousels, feed videos and reels."""
