@@ -17,6 +17,7 @@ from .errors import GraphError, not_found
 from .faults import Faults
 from .keyed import h64
 from .limits import Limits, throttle_error
+from .nodes import OMIT
 from .oauth import OAuth, Redirect, RawResponse, expired_error
 from .routes import Parsed, oauth_route, template_for, dispatch, _VERSION
 from .tokens import TokenStore, Token, token_hash, B62
@@ -56,13 +57,11 @@ class Ctx:
     def page_token(self, page):
         t = self.token
         if t is None:
-            from .nodes import OMIT
             return OMIT
         if t.kind == "page":
             return t.value
         if t.kind.startswith("user"):
             return self.app.tokens.page_token_for(t, page)
-        from .nodes import OMIT
         return OMIT
 
     def container_status(self, c):

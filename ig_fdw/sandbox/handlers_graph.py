@@ -6,7 +6,7 @@ import re
 from .clock import DAY
 from .errors import GraphError, not_found, param_error, nonexisting_field, unknown_path
 from .fields import parse_fields, FieldSpec
-from .nodes import TYPES, NT, Edge, render, render_edge
+from .nodes import TYPES, NT, Edge, provides, render, render_edge
 from . import permissions
 
 TYPES["Permission"] = NT("Permission", ["permission", "status"],
@@ -114,6 +114,7 @@ def get_edge(ctx, kind, obj, edge):
 
 
 # ----------------------------------------------------------------- discovery
+@provides("business_discovery")
 def business_discovery(ctx, a, spec):
     if ctx.flavour == "ig":
         raise nonexisting_field("business_discovery", "User")

@@ -11,10 +11,11 @@ All numbers are derived from the seed with a keyed hash; nothing is stored.
 
 from urllib.parse import urlencode
 
-from .clock import DAY, fmt_ts
+from .clock import DAY, fmt_ts, parse_time
 from .keyed import hfrac
 from .words import AGES, GENDERS, COUNTRIES, CITIES
 from .errors import GraphError, param_error
+from .nodes import provides
 
 # ------------------------------------------------------------------ media
 # name: (surfaces, removed_at_version or None)
@@ -192,9 +193,10 @@ def media_insights(ctx, m, params=None):
     return {"data": data}
 
 
-def media_insights_obj(ctx, m, mods):
+@provides("media_insights")
+def media_insights_obj(ctx, m, spec):
     """``insights.metric(reach,likes)`` inside field expansion."""
-    return media_insights(ctx, m, mods)
+    return media_insights(ctx, m, spec.mods)
 
 
 # ------------------------------------------------------------------ user
@@ -291,7 +293,6 @@ def _day_ends(since, until):
 
 
 def user_insights(ctx, acct):
-    from .nodes import parse_time
     world = ctx.world
     p = ctx.params
     names = _metric_list(p.get("metric"))

@@ -20,7 +20,8 @@ guide [S]; the sandbox follows the current guide (100).  Carousels count as one.
 
 from .clock import DAY
 from .entities import Container
-from .errors import GraphError, param_error
+from .errors import GraphError, nonexisting_field, param_error
+from .fields import parse_fields
 from .handlers_graph import bool_param, require_scope
 
 QUOTA_TOTAL = 100
@@ -116,7 +117,6 @@ def quota_usage(ctx, acct):
 
 
 def publishing_limit(ctx, acct):
-    from .fields import parse_fields
     specs = parse_fields(ctx.params.get("fields")) or []
     names = [s.name for s in specs] or ["quota_usage"]
     row = {}
@@ -126,7 +126,6 @@ def publishing_limit(ctx, acct):
         elif n == "config":
             row[n] = {"quota_total": QUOTA_TOTAL, "quota_duration": QUOTA_DURATION}
         else:
-            from .errors import nonexisting_field
             raise nonexisting_field(n, "ContentPublishingLimitResponse")
     return {"data": [row]}
 

@@ -8,7 +8,7 @@ raise the real "(#100) Tried accessing nonexisting field (x) on node type (T)".
 
 from urllib.parse import urlencode
 
-from .clock import fmt_ts, DAY
+from .clock import fmt_ts, parse_time, DAY
 from .errors import GraphError, nonexisting_field, param_error
 from .fields import FieldSpec
 from .paging import paginate, parse_limit
@@ -38,6 +38,49 @@ class NT:
         self.edges = edges or {}
         self.params = params or {}
         self.reject = reject or {}
+
+
+# ------------------------------------------------------------------ provided fields
+# Some parametric fields do a handler's work: ``business_discovery`` (looks an
+# account up, handlers_graph.py) and a media's ``insights.metric(...)``
+# (handlers_insights.py).  Handlers import this module, so this module must
+# not import them: a handler registers the function with ``@provides(name)``
+# and the node type holds ``provided(name)``, which looks it up when a
+# request renders the field.  routes.py, which loads every handler module,
+# calls ``check_provided()`` so a missing registration fails at import, not on
+# the first request that asks for the field.
+_PROVIDERS = {}
+_WANTED = set()
+
+
+def provides(name):
+    """Decorator for a handler function ``fn(ctx, obj, spec)`` implementing the
+    parametric field registered as ``name``."""
+    def register(fn):
+        if _PROVIDERS.get(name, fn) is not fn:
+            raise RuntimeError("sandbox: two handlers provide %r" % name)
+        _PROVIDERS[name] = fn
+        return fn
+    return register
+
+
+def provided(name):
+    """The field getter a node type holds for ``name``: calls the registered
+    handler function at render time."""
+    _WANTED.add(name)
+
+    def field(ctx, obj, spec):
+        return _PROVIDERS[name](ctx, obj, spec)
+    field.__name__ = "provided_" + name
+    return field
+
+
+def check_provided():
+    """Raise if a node type asks for a field no loaded handler provides."""
+    missing = sorted(_WANTED - set(_PROVIDERS))
+    if missing:
+        raise RuntimeError("sandbox: no handler provides %s (is its handlers_*.py module imported?)"
+                           % ", ".join(missing))
 
 
 TYPES = {}
@@ -131,26 +174,6 @@ def render_edge(ctx, parent, edge, params, child_specs, path=None, nested_path=N
     return out
 
 
-def parse_time(value, name):
-    """since/until: unix seconds or a few strtotime-like ISO forms."""
-    import calendar
-    import time as _t
-    if value is None or value == "":
-        return None
-    v = str(value).strip()
-    if v.lstrip("-").isdigit():
-        return int(v)
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
-        try:
-            if fmt.endswith("%z"):
-                import datetime
-                return int(datetime.datetime.strptime(v, fmt).timestamp())
-            return calendar.timegm(_t.strptime(v, fmt))
-        except ValueError:
-            continue
-    raise param_error("The parameter %s must be a unix timestamp or a date string" % name)
-
-
 # ------------------------------------------------------------------ getters
 def _f(attr):
     return lambda ctx, o: getattr(o, attr)
@@ -235,11 +258,6 @@ def _comment_key_asc(c):
     return (c.ts, c.k)
 
 
-def _bd(ctx, a, spec):
-    from .handlers_graph import business_discovery
-    return business_discovery(ctx, a, spec)
-
-
 def _mentioned_media(ctx, a, spec):
     mid = spec.mods.get("media_id")
     if not mid:
@@ -292,11 +310,6 @@ MEDIA_SCALARS = {
 }
 
 
-def _edge_insights_nested(ctx, m, spec):
-    from .handlers_insights import media_insights_obj
-    return media_insights_obj(ctx, m, spec.mods)
-
-
 def build_types():
     media_edges = {
         # positional edge (sortkey None): wrapped with item indexes at the end of this module
@@ -304,7 +317,7 @@ def build_types():
         "comments": Edge(_comment_items, "IGComment", _comment_key_desc, default_limit=25, max_limit=100),
     }
     TYPES["IGMedia"] = NT("IGMedia", ["id"], MEDIA_SCALARS, subnodes={"owner": _owner},
-                          edges=media_edges, params={"insights": _edge_insights_nested})
+                          edges=media_edges, params={"insights": provided("media_insights")})
     child_scalars = {k: v for k, v in MEDIA_SCALARS.items()
                      if k not in ("caption", "comments_count", "is_comment_enabled", "like_count", "permalink")}
     TYPES["IGMediaChild"] = NT("IGMedia", ["id"], child_scalars, subnodes={"owner": _owner},
@@ -372,7 +385,7 @@ def build_types():
             "stories": Edge(_stories, "IGMedia", _media_key, default_limit=25, max_limit=100),
             "tags": Edge(_tags, "IGMediaPublic", _media_key, default_limit=25, max_limit=100),
         },
-        params={"business_discovery": _bd, "mentioned_media": _mentioned_media,
+        params={"business_discovery": provided("business_discovery"), "mentioned_media": _mentioned_media,
                 "mentioned_comment": _mentioned_comment})
     igl = dict(sc)
     igl["user_id"] = lambda ctx, a: int(a.id)  # [U] the sandbox reuses the professional account id

@@ -15,6 +15,9 @@ from . import handlers_graph as hg
 from . import handlers_insights as hi
 from . import handlers_publish as hp
 from .errors import not_found, unknown_path
+from .nodes import check_provided
+
+check_provided()  # every handler module is loaded above
 
 DEFAULT_VERSION = "v22.0"
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
