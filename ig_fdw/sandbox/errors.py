@@ -4,10 +4,11 @@ Envelope (as the real API): ``{"error": {"message", "type", "code",
 "error_subcode" (only when there is one), "fbtrace_id"}}``; a few errors also
 carry ``is_transient``, ``error_user_title`` and ``error_user_msg``.
 
-HTTP status: the real API answers almost every error with 400 (reference 3.1:
-"usually 400 (some 403/500)").  The sandbox uses 400 for everything except
-injected 5xx faults.  [U] the exact status for throttling (sometimes seen as
-403) and token errors (sometimes 401) is not confirmed; 400 is the common case.
+HTTP status: the real API answers almost every error with 400 (Meta's error
+handling page: "usually 400 (some 403/500)").  The sandbox uses 400 for
+everything except injected 5xx faults.  [U] the exact status for throttling
+(sometimes seen as 403) and token errors (sometimes 401) is not confirmed; 400
+is the common case.
 """
 
 
@@ -28,7 +29,7 @@ class GraphError(Exception):
         err = {"message": self.message}
         t = self.type
         if flavour == "ig" and t in ("OAuthException", "GraphMethodException"):
-            # graph.instagram.com reports IGApiException (reference 3.1)
+            # graph.instagram.com reports IGApiException (Meta's Instagram error codes page)
             t = "IGApiException"
         err["type"] = t
         err["code"] = self.code

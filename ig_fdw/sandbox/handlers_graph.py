@@ -56,7 +56,7 @@ def get_node(ctx, kind, obj):
         nt = "IGMediaChild" if obj.parent is not None else "IGMedia"
         return render(ctx, obj, nt, specs)
     if kind == "comment":
-        permissions.require(ctx, permissions.COMMENTS)  # reference 2.7
+        permissions.require(ctx, permissions.COMMENTS)  # Meta's IG Comment page
         return render(ctx, obj, "IGComment", specs)
     if kind == "hashtag":
         return render(ctx, obj, "Hashtag", specs)
@@ -143,7 +143,7 @@ def hashtag_search(ctx):
     if q.startswith("#"):
         q = q[1:]
     if not q or not _TAG_RE.match(q) or any(ord(ch) > 0x2000 for ch in q):
-        # emoji and punctuation are not valid hashtags (reference 2.9) [U] wording
+        # emoji and punctuation are not valid hashtags (Meta's Hashtag Search page) [U] wording
         raise GraphError("(#100) Invalid hashtag name: %s" % q, 100)
     hid = ctx.world.register_hashtag(q)
     now = ctx.now
@@ -194,7 +194,7 @@ _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io
 
 
 def validate_comment_text(text):
-    """Instagram comment rules (reference 1.2): <= 300 characters, <= 4
+    """Instagram's comment rules: <= 300 characters, <= 4
     hashtags, <= 1 URL, not all capitals.  [U] the real error wording; the
     sandbox uses code 100 like other parameter errors."""
     if text is None or text == "":
@@ -235,7 +235,7 @@ def create_reply(ctx, c):
     validate_comment_text(text)
     top = c
     if c.parent is not None:
-        # replies to a reply land on the top-level comment (reference 2.7)
+        # replies to a reply land on the top-level comment (Meta's IG Comment replies page)
         top = c.parent
     if top.hidden:
         # [U] the real code for replying to a hidden comment

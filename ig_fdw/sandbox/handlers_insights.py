@@ -1,10 +1,11 @@
 """Insights: ``/{ig-media-id}/insights`` and ``/{ig-user-id}/insights``.
 
-Metric sets follow reference 2.11.  A metric is valid at a requested API
-version V when it was not removed at or before V (``removed`` below).  [U]: the
-real API also removed the old metrics on *all* versions after a date; the
-sandbox keys removal on the requested version only, so old-version clients can
-be tested.  ``views`` is accepted on every version [U].
+Metric sets follow Meta's media insights page and the v18/v21/v22
+changelogs.  A metric is valid at a requested API version V when it was not
+removed at or before V (``removed`` below).  [U]: the real API also removed
+the old metrics on *all* versions after a date; the sandbox keys removal on
+the requested version only, so old-version clients can be tested.  ``views``
+is accepted on every version [U].
 
 All numbers are derived from the seed with a keyed hash; nothing is stored.
 """
@@ -155,7 +156,7 @@ def media_insights(ctx, m, params=None):
             valid = [k for k, s in table.items() if surface in s[0] and (s[1] is None or v < s[1])]
             raise GraphError("(#100) metric[%d] must be one of the following values: %s" % (i, ", ".join(valid)), 100)
         if name == "impressions" and m.ts > IMPRESSIONS_CUTOFF:
-            # reference 2.11: impressions only for media created <= 2024-07-01 on <= v21
+            # Meta's media insights page: impressions only for media created <= 2024-07-01 on <= v21
             raise GraphError("(#100) The impressions metric is only supported for media created before "
                              "July 1, 2024. Please use views instead.", 100)
     acct = world.accounts.get(m.owner)

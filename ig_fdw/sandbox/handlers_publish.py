@@ -13,9 +13,10 @@ Each GET of the container counts as one poll; an image (or carousel)
 container is IN_PROGRESS on the first poll and final from the second; video
 containers (REELS, VIDEO items, video STORIES) need three IN_PROGRESS polls.
 
-Quota: 100 published posts per rolling 24 h per account.  [U] the reference
-has 50 from the content_publishing_limit page [C] and 100 from the publishing
-guide [S]; the sandbox follows the current guide (100).  Carousels count as one.
+Quota: 100 published posts per rolling 24 h per account.  [U] Meta's
+content_publishing_limit page says 50; its publishing guide (as quoted by
+secondary sources) says 100; the sandbox follows the guide.  Carousels count
+as one.
 """
 
 from .clock import DAY

@@ -9,7 +9,7 @@ recorded against:
   Case window only (code 80002 [U: code not confirmed by a primary source]).
   Meta: "Instagram Platform requests are subject to BUC rate limits ... if
   both Platform and BUC rate limits can be applied, BUC rate limits will be
-  applied" (reference 3.3), so such a call is not counted against the user,
+  applied" (Meta's rate-limits page), so such a call is not counted against the user,
   page or app Platform budget, whatever the token;
 * any other call (``/me``, ``/me/accounts``, ``/debug_token``...): its
   principal's Platform window: the user of a user token (code 17 "User
@@ -119,7 +119,7 @@ class Limits:
         if target_accounts:
             # An Instagram call: Business Use Case limits only ("if both
             # Platform and BUC rate limits can be applied, BUC rate limits
-            # will be applied", reference 3.3), so the per-user/page/app
+            # will be applied", Meta's rate-limits page), so the per-user/page/app
             # Platform window neither counts nor throttles it.
             keys = [("buc", a) for a in target_accounts]
         else:

@@ -25,7 +25,7 @@ class Edge:
         self.default_limit = default_limit
         self.max_limit = max_limit
         # hashtag top_media/recent_media: "a before cursor will not be included"
-        # (reference 2.9/2.11), so no cursors.before and no paging.previous
+        # (Meta's top_media/recent_media pages), so no cursors.before and no paging.previous
         self.forward_only = forward_only
 
 

@@ -1,10 +1,10 @@
 """OAuth endpoints: Facebook Login and Instagram (Business) Login.
 
-Facebook Login (reference 4.1):
+Facebook Login (Meta's Facebook Login and access-token docs):
   GET  /vNN.0/dialog/oauth            dialog; auto-approves the sandbox user -> 302
   GET  /vNN.0/oauth/access_token      code exchange, or grant_type=fb_exchange_token
   GET  /vNN.0/debug_token             token introspection
-Instagram Login (reference 4.2), under the /ig prefix:
+Instagram Login (Meta's Business Login for Instagram docs), under the /ig prefix:
   GET  /ig/oauth/authorize            (www.instagram.com / api.instagram.com)
   POST /ig/oauth/access_token         (api.instagram.com) code -> short-lived token
   GET  /ig/access_token               (graph.instagram.com) grant_type=ig_exchange_token

@@ -1,4 +1,5 @@
-"""Which permission each edge and expanded field needs (reference 2.6-2.11).
+"""Which permission each edge and expanded field needs (Meta's reference page
+of each edge).
 
 A token lacking it gets code 10 "(#10) Application does not have permission
 for this action", whether the edge is called directly (``/{media}/insights``)
@@ -7,7 +8,7 @@ item, as the real API answers.  Facebook-Login names first, Instagram-Login
 names second (None: not available with that login).
 
 [U] only the ``instagram_*`` permission of each edge is checked; the
-``pages_read_engagement`` / ``ads_*`` requirements the reference lists for
+``pages_read_engagement`` / ``ads_*`` requirements Meta lists for
 Business-Manager roles are not enforced.
 """
 
@@ -20,13 +21,13 @@ PUBLISH = ("instagram_content_publish", "instagram_business_content_publish")
 
 #: edge or parametric field name -> permission (any node type that has it)
 FIELD_SCOPES = {
-    "insights": INSIGHTS,            # reference 2.11: code 10 without instagram_manage_insights
-    "business_discovery": INSIGHTS,  # reference 2.10
-    "comments": COMMENTS,            # reference 2.7
-    "replies": COMMENTS,             # reference 2.7
-    "tags": COMMENTS,                # reference 2.8
-    "mentioned_media": COMMENTS,     # reference 2.8 (Meta's Mentioned Media page)
-    "mentioned_comment": COMMENTS,   # reference 2.8
+    "insights": INSIGHTS,            # code 10 without instagram_manage_insights
+    "business_discovery": INSIGHTS,  # Meta's Business Discovery page
+    "comments": COMMENTS,            # Meta's IG Media comments page
+    "replies": COMMENTS,             # Meta's IG Comment replies page
+    "tags": COMMENTS,                # Meta's IG User tags page
+    "mentioned_media": COMMENTS,     # Meta's Mentioned Media page
+    "mentioned_comment": COMMENTS,   # Meta's Mentioned Comment page
 }
 
 

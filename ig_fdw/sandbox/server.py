@@ -144,7 +144,7 @@ class Handler(BaseHTTPRequestHandler):
                     trace = app.trace_id()
                     app.record(method, path, None, st)
                 done()
-                # code 2 = service temporarily unavailable, code 1 = unknown error (reference 3.2)
+                # code 2 = service temporarily unavailable, code 1 = unknown error (Meta's error codes)
                 err = (GraphError("An unexpected error has occurred. Please retry your request later.", 2,
                                   status=st, transient=True) if st == 503 else
                        GraphError("An unknown error has occurred.", 1, status=st, transient=True))

@@ -1,9 +1,9 @@
 """Access tokens of the sandbox (minted deterministically from the seed).
 
 Kinds: ``user_short`` (1 h [U]), ``user_long`` (60 d), ``page`` (derived from a
-user token; never expires when derived from a long-lived one, reference 4.1
-step 4), ``ig_short`` (1 h), ``ig_long`` (60 d), plus the app token
-``{app_id}|{app_secret}``.
+user token; never expires when derived from a long-lived one, Meta's
+long-lived page token docs), ``ig_short`` (1 h), ``ig_long`` (60 d), plus the
+app token ``{app_id}|{app_secret}``.
 """
 
 import hashlib
