@@ -90,6 +90,16 @@ def _account_check(conn):
     return _check("business account reachable", True, "%s (@%s)" % (body.get("id"), body.get("username", "?")))
 
 
+def _connections_check():
+    """What this backend built so far (one of each per user mapping: ig_fdw.connection); ``built`` has the counts."""
+    from ig_fdw import connection
+    built = {k: connection.BUILT.get(k, 0) for k in ("token_providers", "graph_clients", "account_resolvers")}
+    check = _check("connections of this backend", True, "%(token_providers)d token provider(s), %(graph_clients)d "
+                   "Graph client(s), %(account_resolvers)d account resolver(s) built" % built)
+    check["built"] = built
+    return check
+
+
 def report(connection_factory, runtime_is_ours):
     """The checks, in order, as a JSON list (later ones skipped when one they need failed)."""
     checks = [_python_check(runtime_is_ours)]
@@ -105,4 +115,5 @@ def report(connection_factory, runtime_is_ours):
         checks.append(token)
         if ok:
             checks.append(_account_check(conn))
+    checks.append(_connections_check())
     return json.dumps(checks)
