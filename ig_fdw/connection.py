@@ -70,16 +70,25 @@ def get(fdw_options, interrupt_check=None):
         # AuthenticateAsPage: the Page token depends on the account, so the account is the mapping's
         mapping_options.update({k: v for k, v in fdw_options.items() if str(k).lower() == "businessaccountid"})
     key = mapping_key(mapping_options)
+    table_opts = options_mod.resolve(fdw_options, extra_keys=CORE_TABLE_OPTIONS)
     with _LOCK:
         conn = _CACHE.get(key)
         if conn is None:
-            conn = MappingConnection(mapping_options, fdw_options, interrupt_check)
+            opts = options_mod.resolve(mapping_options)
+            adopt_legacy_dir(opts, table_opts.business_account_id)
+            conn = MappingConnection(opts, settings_dir(opts), mapping_checks=True, interrupt_check=interrupt_check)
             _CACHE[key] = conn
             while len(_CACHE) > MAX_CONNECTIONS:
                 _CACHE.popitem(last=False)
         else:
             _CACHE.move_to_end(key)
-    return TableConnection(conn, fdw_options)
+    return TableConnection(conn, table_opts)
+
+
+def standalone(opts, settings_dir_default=None):
+    """A connection outside PostgreSQL (``ig-fdw doctor``): not cached, the CLI's settings file by default,
+    credentials not tied to a user mapping."""
+    return TableConnection(MappingConnection(opts, settings_dir_default, mapping_checks=False), opts)
 
 
 def _page_bound(fdw_options):
@@ -102,12 +111,18 @@ def settings_dir(opts, business_account_id=None):
     used before 1.x, whose id also held BusinessAccountId (see
     :func:`adopt_legacy_dir`).  Set OAuthSettingsLocation to choose the place.
     """
+    return os.path.join(os.getcwd(), "ig_fdw", settings_dir_id(opts, business_account_id))
+
+
+def settings_dir_id(opts, business_account_id=None):
+    """The <id> of :func:`settings_dir` (the old one with ``business_account_id``: the empty field the new one
+    keeps in its place makes the two equal for servers without BusinessAccountId)."""
     def h(value):
         return hashlib.sha256((value or "").encode()).hexdigest()[:12]
     ident = "|".join([opts.oauth_client_id or "", h(opts.oauth_client_secret),
                       h(opts.oauth_access_token or opts.oauth_verifier), business_account_id or "",
                       opts.login or "", opts.graph_url or ""])
-    return os.path.join(os.getcwd(), "ig_fdw", hashlib.sha256(ident.encode()).hexdigest()[:16])
+    return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
 def adopt_legacy_dir(opts, business_account_id):
@@ -129,15 +144,14 @@ def adopt_legacy_dir(opts, business_account_id):
 class MappingConnection:
     """What one user mapping shares between its foreign tables (see the module doc)."""
 
-    def __init__(self, mapping_options, fdw_options, interrupt_check=None):
+    def __init__(self, opts, settings_dir_default, mapping_checks=True, interrupt_check=None):
         from ig_fdw import auth
-        self.opts = options_mod.resolve(mapping_options)
+        self.opts = opts
         for secret in self.opts.secrets():
             register_secret(secret)
-        merged = options_mod.resolve(fdw_options, extra_keys=CORE_TABLE_OPTIONS)
-        adopt_legacy_dir(self.opts, merged.business_account_id)
-        self.tokens = auth.TokenProvider(self.opts, settings_dir_default=settings_dir(self.opts),
-                                         mapping_checks=True)    # credentials belong to the mapping in use
+        # inside PostgreSQL the credentials belong to the user mapping in use (ig_fdw.auth.mapping)
+        self.tokens = auth.TokenProvider(self.opts, settings_dir_default=settings_dir_default,
+                                         mapping_checks=mapping_checks)
         BUILT["token_providers"] += 1
         if self.opts.initiate_oauth != "OFF" and not self.opts.given("login"):
             self._adopt_settings_file()
@@ -186,9 +200,9 @@ class TableConnection:
     """One foreign table's view of its mapping's connection: ``opts`` (all options resolved, the table's
     included), ``tokens``, ``client``, ``accounts(requested)``, ``check_account(account_id, error)``."""
 
-    def __init__(self, mapping, fdw_options):
+    def __init__(self, mapping, opts):
         self.mapping = mapping
-        self.opts = options_mod.resolve(fdw_options, extra_keys=CORE_TABLE_OPTIONS)
+        self.opts = opts
         self.tokens = mapping.tokens
         self.client = mapping.client(_settings_of(self.opts))
         self.account_choice = mapping.resolver.for_default(self.opts.business_account_id)

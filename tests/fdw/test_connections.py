@@ -110,3 +110,37 @@ def test_table_business_account_does_not_change_the_settings_file(conn, sandbox)
         paths.add(detail.split("the server uses ", 1)[1].split(";", 1)[0])
     datadir = conn.execute("SHOW data_directory").fetchone()[0]
     assert len(paths) == 1 and paths.pop().startswith(os.path.join(datadir, "ig_fdw") + os.sep)
+
+
+def test_settings_directory_of_the_old_location_is_found(conn, sandbox):
+    """Upgrading: a settings directory at the old default location (whose id held the server's
+    BusinessAccountId) is moved to the new one on first use; the token in it goes on being used."""
+    from ig_fdw import connection, options
+    sb = sandbox
+    seed = sb.mint_token(kind="user_long")
+    remember_secret(seed)
+    remember_secret(sb.app_secret)
+    conn.execute("CREATE SERVER instagram FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'ig_fdw.InstagramFDW', "
+                 "graph_url '%s', OAuthClientId '%s', InitiateOAuth 'GETANDREFRESH', BusinessAccountId '%s')"
+                 % (sb.url, sb.app_id, sb.accounts[0]))
+    conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER instagram OPTIONS (OAuthClientSecret '%s', "
+                 "OAuthAccessToken '%s')" % (sb.app_secret, seed))
+    conn.execute("CREATE SCHEMA ig")
+    conn.execute("IMPORT FOREIGN SCHEMA instagram LIMIT TO (instagram_business_profile) FROM SERVER instagram "
+                 "INTO ig")
+    assert conn.execute("SELECT id FROM ig.instagram_business_profile").fetchone()[0] == sb.accounts[0]
+    mapping = options.resolve({"graph_url": sb.url, "oauthclientid": sb.app_id, "initiateoauth": "GETANDREFRESH",
+                               "oauthclientsecret": sb.app_secret, "oauthaccesstoken": seed})
+    base = os.path.join(conn.execute("SHOW data_directory").fetchone()[0], "ig_fdw")
+    new = os.path.join(base, connection.settings_dir_id(mapping))
+    old = os.path.join(base, connection.settings_dir_id(mapping, sb.accounts[0]))
+    assert os.path.exists(os.path.join(new, "OAuthSettings.txt")) and not os.path.exists(old)
+    os.rename(new, old)                    # as an earlier release left it
+    sb.reset_stats()
+    later = psycopg.connect(conn.info.dsn, autocommit=True)
+    try:
+        assert later.execute("SELECT id FROM ig.instagram_business_profile").fetchone()[0] == sb.accounts[0]
+    finally:
+        later.close()
+    assert os.path.exists(os.path.join(new, "OAuthSettings.txt")) and not os.path.exists(old)
+    assert _debug_token_calls(sb) == 0     # the token was found, not bootstrapped again from the seed
