@@ -1,8 +1,8 @@
-"""OAuth calls of both login flavours (reference section 4), as plain functions.
+"""OAuth calls of both login flavours (docs/oauth.md), as plain functions.
 
 Facebook Login: dialog -> ``/oauth/access_token`` (code) -> ``fb_exchange_token``
-(long-lived, ~60 days); refresh = ``fb_exchange_token`` again [U: design
-inference, reference 4.3].  Instagram Login: authorize -> POST
+(long-lived, ~60 days); refresh = ``fb_exchange_token`` again (a design
+inference: Meta documents no other refresh for user tokens).  Instagram Login: authorize -> POST
 ``api.instagram.com/oauth/access_token`` -> ``ig_exchange_token`` (60 days);
 refresh = ``ig_refresh_token`` (only for tokens at least 24 h old).
 
@@ -12,7 +12,6 @@ file.  Every error text is redacted.
 
 import collections
 import hashlib
-import hmac
 import secrets as _secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -127,22 +126,37 @@ def _host(url):
     return "%s://%s" % (u.scheme, u.netloc)
 
 
-def appsecret_proof(token, secret):
-    proof = hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-    register_secret(proof)
-    return proof
+def graph_get(opts, path, params, token, what=None, app_secret=None, state_dir=None, base_url=None):
+    """One GET on the Graph host through a :class:`ig_fdw.graph.GraphClient` (its retries, its rate state --
+    shared with the FDW's client through ``state_dir`` -- and its redaction); errors -> AuthError as the
+    token endpoints raise them."""
+    from ig_fdw.graph import GraphClient
+    from ig_fdw.graph.client import StaticToken
+    from ig_fdw.graph.errors import GraphError, TransportError
+    register_secret(token)
+    what = what or "GET /%s" % path.lstrip("/")
+    client = GraphClient(base_url or opts.api_base, opts.version, StaticToken(token), app_secret=app_secret,
+                         timeout=opts.timeout, max_concurrency=1, state_dir=state_dir)
+    try:
+        return client.get(path.lstrip("/"), params=params)
+    except TransportError as e:
+        raise AuthError("%s failed: %s" % (what, e.message),
+                        "Check the network and the host options (graph_url, ig_graph_url, ig_api_url).",
+                        sqlstate="08001", code=e.code, subcode=e.subcode) from None
+    except GraphError as e:
+        raise AuthError("%s failed: %s (code %s%s)" % (what, e.message, e.code,
+                                                       ", subcode %s" % e.subcode if e.subcode else ""),
+                        code=e.code, subcode=e.subcode) from None
+    finally:
+        client.close()
 
 
-def graph_getter(opts, token):
-    """``http_get(path, params) -> dict`` on the flavour's Graph host with ``token``."""
-    base = "%s/%s/" % (opts.api_base, opts.version)
+def graph_getter(opts, token, state_dir=None):
+    """``http_get(path, params) -> dict`` on the flavour's Graph host with ``token`` (see :func:`graph_get`)."""
+    secret = opts.oauth_client_secret if opts.login == "facebook" else None
 
     def http_get(path, params=None):
-        p = dict(params or {})
-        if opts.oauth_client_secret and opts.login == "facebook":
-            p["appsecret_proof"] = appsecret_proof(token, opts.oauth_client_secret)
-        return http_json("GET", base + path.lstrip("/"), "GET /%s" % path.lstrip("/"), opts, params=p,
-                         token=token)
+        return graph_get(opts, path, params, token, app_secret=secret, state_dir=state_dir)
     return http_get
 
 
@@ -262,13 +276,13 @@ def _info(body, now, kind):
                      perms, now, kind)
 
 
-def debug_token(opts, token):
+def debug_token(opts, token, state_dir=None):
     """``/debug_token`` data (needs the app id and secret): expires_at, scopes, type, user_id, is_valid."""
     require_client(opts)
     app_token = "%s|%s" % (opts.oauth_client_id, opts.oauth_client_secret)
     register_secret(app_token)
-    body = http_json("GET", "%s/%s/debug_token" % (opts.graph_url, opts.version), "debug_token", opts,
-                     params={"input_token": token}, token=app_token)
+    body = graph_get(opts, "debug_token", {"input_token": token}, app_token, "debug_token", state_dir=state_dir,
+                     base_url=opts.graph_url)
     return body.get("data") or {}
 
 
@@ -302,9 +316,10 @@ def discover_business_accounts(opts, http_get):
     if opts.login == "instagram":
         me = http_get("me", {"fields": "user_id,username"})
         return [Account(str(me.get("user_id") or me.get("id")), me.get("username"), None, None)]
+    from ig_fdw.graph.errors import GraphError
     try:
         pages = _pages(opts, http_get)
-    except AuthError as e:
+    except (AuthError, GraphError) as e:    # http_get may be a GraphClient's (GraphError) or graph_getter's
         if e.code != 2500:  # "Unknown path components: /accounts": a Page token
             raise
         me = http_get("me", {"fields": "id,name,instagram_business_account{id,username}"})

@@ -308,7 +308,7 @@ class TokenProvider:
 
     def _user_get(self, path, params=None):
         token = self._user_token()   # first: it reads the file, whose Login and app the call uses
-        return oauth.graph_getter(self.opts, token)(path, params)
+        return oauth.graph_getter(self.opts, token, self.state_dir)(path, params)
 
     def _remembered_account(self):
         st = None if self.mode == "OFF" else self.load()
@@ -358,7 +358,7 @@ class TokenProvider:
             return tok
         if self._page is None:
             bid = self.business_account_id()
-            self._page = oauth.page_token(self.opts, oauth.graph_getter(self.opts, tok), bid)
+            self._page = oauth.page_token(self.opts, oauth.graph_getter(self.opts, tok, self.state_dir), bid)
         return self._page[1]
 
     def _seed_changed(self, st):
@@ -420,7 +420,7 @@ class TokenProvider:
                     raise self._needs("OAuthAccessToken is expired or invalid: %s" % e.message) from None
             return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="ig_long")
         try:
-            data = oauth.debug_token(opts, token)
+            data = oauth.debug_token(opts, token, self.state_dir)
         except AuthError as e:
             log.info("ig_fdw.auth: debug_token failed (%s); keeping the token with an unknown lifetime", e)
             return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="given")
@@ -513,7 +513,7 @@ class TokenProvider:
             self._register(cur)
             if cur.get("page_token") and cur.get("page_for") == self._page_spec() and cur["page_token"] != stale:
                 return cur["page_token"]
-            http_get = oauth.graph_getter(self.opts, cur["access_token"])
+            http_get = oauth.graph_getter(self.opts, cur["access_token"], self.state_dir)
             bid = self.opts.business_account_id or cur.get("business_account_id")
             if not bid:
                 bid = AccountResolver(lambda: self.opts, http_get).default()
