@@ -126,19 +126,44 @@ def _host(url):
     return "%s://%s" % (u.scheme, u.netloc)
 
 
-def graph_get(opts, path, params, token, what=None, app_secret=None, state_dir=None, base_url=None):
-    """One GET on the Graph host through a :class:`ig_fdw.graph.GraphClient` (its retries, its rate state --
-    shared with the FDW's client through ``state_dir`` -- and its redaction); errors -> AuthError as the
-    token endpoints raise them."""
+class _GivenToken:
+    """The token of one OAuth-layer call, for the Graph client: when the API rejects it (code 190) there is
+    nothing to refresh here; the caller (the token provider) decides what a rejection means."""
+
+    def __init__(self, token):
+        self._token = token
+
+    def token(self):
+        return self._token
+
+    def refresh(self, stale):
+        raise _Rejected("the token was rejected", "Authorize again (docs/oauth.md).", code=190)
+
+    def __repr__(self):
+        return "_GivenToken(<redacted>)"
+
+
+class _Rejected(AuthError):
+    """A 190 on a call of this module (the Graph client appends the API's reason to the message)."""
+
+
+def graph_get(opts, path, params, token, what=None, app_secret=None, state_dir=None, base_url=None,
+              versioned=True):
+    """One GET on a Graph host through a :class:`ig_fdw.graph.GraphClient` (its retries, its rate state --
+    shared with the FDW's client through ``state_dir`` -- and its redaction); errors -> AuthError with the
+    API's code, as before (the token provider tells a revoked token, code 190, from a transient failure)."""
     from ig_fdw.graph import GraphClient
-    from ig_fdw.graph.client import StaticToken
     from ig_fdw.graph.errors import GraphError, TransportError
     register_secret(token)
     what = what or "GET /%s" % path.lstrip("/")
-    client = GraphClient(base_url or opts.api_base, opts.version, StaticToken(token), app_secret=app_secret,
+    client = GraphClient(base_url or opts.api_base, opts.version, _GivenToken(token), app_secret=app_secret,
                          timeout=opts.timeout, max_concurrency=1, state_dir=state_dir)
     try:
-        return client.get(path.lstrip("/"), params=params)
+        if versioned:
+            return client.get(path.lstrip("/"), params=params)
+        return client.get_unversioned(path, params=params)
+    except _Rejected as e:
+        raise AuthError("%s failed: %s (code 190)" % (what, e.message), code=190) from None
     except TransportError as e:
         raise AuthError("%s failed: %s" % (what, e.message),
                         "Check the network and the host options (graph_url, ig_graph_url, ig_api_url).",
@@ -231,37 +256,42 @@ def exchange_code(opts, code, callback_url=None, clock=time.time):
     return fb_exchange(opts, short, clock)
 
 
-def fb_exchange(opts, token, clock=time.time):
+# The exchanges of a token for a token are Graph GETs (retried: asking twice only mints one more token) and go
+# through the Graph client; the code exchanges above stay single plain requests: a code is single-use, and a
+# retry after a lost answer would spend it and report "code has been used" instead of the real outcome.
+def fb_exchange(opts, token, clock=time.time, state_dir=None):
     """``fb_exchange_token``: a (short- or long-lived) user token -> a fresh long-lived one."""
     require_client(opts)
-    body = http_json("GET", "%s/%s/oauth/access_token" % (opts.graph_url, opts.version),
-                     "long-lived token exchange (fb_exchange_token)", opts, params={
-                         "grant_type": "fb_exchange_token", "client_id": opts.oauth_client_id,
-                         "client_secret": opts.oauth_client_secret, "fb_exchange_token": token})
+    body = graph_get(opts, "oauth/access_token", {
+        "grant_type": "fb_exchange_token", "client_id": opts.oauth_client_id,
+        "client_secret": opts.oauth_client_secret, "fb_exchange_token": token}, token,
+        "long-lived token exchange (fb_exchange_token)", state_dir=state_dir, base_url=opts.graph_url)
     return _info(body, clock(), "user_long")  # clock() after the answer: it has taught the API's Date
 
 
-def ig_exchange(opts, token, clock=time.time):
+def ig_exchange(opts, token, clock=time.time, state_dir=None):
     """``ig_exchange_token``: short-lived Instagram token -> long-lived (60 days)."""
     require_client(opts)
-    body = http_json("GET", opts.ig_graph_url + "/access_token", "long-lived token exchange (ig_exchange_token)",
-                     opts, params={"grant_type": "ig_exchange_token", "client_secret": opts.oauth_client_secret,
-                                   "access_token": token})
+    body = graph_get(opts, "access_token", {"grant_type": "ig_exchange_token",
+                                            "client_secret": opts.oauth_client_secret, "access_token": token},
+                     token, "long-lived token exchange (ig_exchange_token)", state_dir=state_dir,
+                     base_url=opts.ig_graph_url, versioned=False)
     return _info(body, clock(), "ig_long")
 
 
-def ig_refresh(opts, token, clock=time.time):
+def ig_refresh(opts, token, clock=time.time, state_dir=None):
     """``ig_refresh_token``: long-lived Instagram token (>= 24 h old) -> new 60 days."""
-    body = http_json("GET", opts.ig_graph_url + "/refresh_access_token", "token refresh (ig_refresh_token)",
-                     opts, params={"grant_type": "ig_refresh_token", "access_token": token})
+    body = graph_get(opts, "refresh_access_token", {"grant_type": "ig_refresh_token", "access_token": token},
+                     token, "token refresh (ig_refresh_token)", state_dir=state_dir, base_url=opts.ig_graph_url,
+                     versioned=False)
     return _info(body, clock(), "ig_long")
 
 
-def refresh_token_once(opts, token, clock=time.time):
+def refresh_token_once(opts, token, clock=time.time, state_dir=None):
     """Refresh ``token`` with the flavour's grant (no persistence)."""
     if opts.login == "instagram":
-        return ig_refresh(opts, token, clock)
-    return fb_exchange(opts, token, clock)
+        return ig_refresh(opts, token, clock, state_dir)
+    return fb_exchange(opts, token, clock, state_dir)
 
 
 def _info(body, now, kind):

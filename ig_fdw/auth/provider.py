@@ -414,7 +414,7 @@ class TokenProvider:
             return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="given")
         if opts.login == "instagram":
             try:
-                return oauth.ig_exchange(opts, token, self.clock)  # a short-lived token
+                return oauth.ig_exchange(opts, token, self.clock, self.state_dir)  # a short-lived token
             except AuthError as e:
                 if e.code == 190:
                     raise self._needs("OAuthAccessToken is expired or invalid: %s" % e.message) from None
@@ -431,7 +431,7 @@ class TokenProvider:
         exp = int(data.get("expires_at") or 0)
         scopes = data.get("scopes")
         if data.get("type") == "USER" and exp and exp - now < SHORT_LIVED:
-            info = oauth.fb_exchange(opts, token, self.clock)
+            info = oauth.fb_exchange(opts, token, self.clock, self.state_dir)
             info.scopes = scopes
             return info
         info = oauth.TokenInfo(token, (exp - now) if exp else -1, obtained_at=now,
@@ -481,7 +481,7 @@ class TokenProvider:
                     and not forced:
                 return st
             try:
-                info = oauth.refresh_token_once(opts, st["access_token"], self.clock)
+                info = oauth.refresh_token_once(opts, st["access_token"], self.clock, self.state_dir)
             except AuthError as e:
                 if forced or expired or e.code in (190, 102):
                     raise self._needs("the access token expired or was revoked and cannot be refreshed (%s)"

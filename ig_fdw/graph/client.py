@@ -116,6 +116,11 @@ class GraphClient:
         """GET one node or edge page; returns the parsed JSON body."""
         return self.runner.run(self._get, self._url(path), _with_fields(params, fields))
 
+    def get_unversioned(self, path, params=None):
+        """GET a path of the host without the version (graph.instagram.com's ``access_token`` and
+        ``refresh_access_token`` endpoints)."""
+        return self.runner.run(self._get, "%s/%s" % (self.base_url, path.lstrip("/")), params)
+
     def _get(self, url, params):
         """GET with the cache in front (runs on a worker)."""
         key = None

@@ -144,3 +144,28 @@ def test_settings_directory_of_the_old_location_is_found(conn, sandbox):
         later.close()
     assert os.path.exists(os.path.join(new, "OAuthSettings.txt")) and not os.path.exists(old)
     assert _debug_token_calls(sb) == 0     # the token was found, not bootstrapped again from the seed
+
+
+def test_oauth_graph_calls_are_retried_by_the_graph_client(connect):
+    """The token exchange and debug_token of the OAuth layer go through the Graph client: a transient 503 is
+    retried (the plain request they used before failed the query)."""
+    from ig_fdw.sandbox import Sandbox
+    with Sandbox(seed=1, port=0, budget_per_hour=100000) as sb:
+        conn = connect()
+        seed = sb.mint_token(kind="user_short")
+        remember_secret(seed)
+        remember_secret(sb.app_secret)
+        conn.execute("CREATE SERVER instagram FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper "
+                     "'ig_fdw.InstagramFDW', graph_url '%s', OAuthClientId '%s', BusinessAccountId '%s', "
+                     "OAuthSettingsLocation 'ig_fdw_retry_%s/OAuthSettings.txt')"
+                     % (sb.url, sb.app_id, sb.accounts[0], conn.info.dbname))
+        conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER instagram OPTIONS (OAuthClientSecret '%s', "
+                     "OAuthAccessToken '%s')" % (sb.app_secret, seed))
+        conn.execute("CREATE SCHEMA ig")
+        conn.execute("IMPORT FOREIGN SCHEMA instagram LIMIT TO (instagram_business_profile) FROM SERVER "
+                     "instagram INTO ig")
+        sb.set_faults("status=503@nth=1,path=/debug_token;status=503@nth=1,path=/oauth/access_token")
+        assert conn.execute("SELECT id FROM ig.instagram_business_profile").fetchone()[0] == sb.accounts[0]
+        calls = [c["path"] for c in sb.stats()["calls"]]
+        assert sum(p.endswith("/debug_token") for p in calls) == 2          # 503, then the retry
+        assert sum(p.endswith("/oauth/access_token") for p in calls) == 2   # the short-lived token upgraded
