@@ -23,6 +23,10 @@ ALTER SERVER / ALTER USER MAPPING (the runtime rebuilds the wrapper instance
 from the new options) the next statement finds no entry and builds a new
 connection; the stale one is dropped when the cache is full.
 
+Each scan counts its calls for EXPLAIN ANALYZE in a :class:`~ig_fdw.graph.stats.CallStats` of its own
+(:meth:`TableConnection.begin_scan`): the mapping's clients count into a :class:`ScanStats`, which hands each
+call to the scan whose rows are being produced (:meth:`TableConnection.counting`).
+
 ``BUILT`` counts what this backend built (token providers, Graph clients,
 account resolvers); ``ig-fdw doctor --dsn``'s probe reports it.
 """
@@ -33,6 +37,7 @@ import os
 import threading
 
 from ig_fdw import options as options_mod
+from ig_fdw.graph.stats import CallStats
 from ig_fdw.graph.redact import register_secret
 
 #: the core's own table options (not connection properties)
@@ -141,6 +146,37 @@ def adopt_legacy_dir(opts, business_account_id):
     return old
 
 
+class ScanStats:
+    """The statistics sink of a mapping's clients: counts go to the scan whose rows are being produced
+    (PostgreSQL runs one at a time: in a join each scan is resumed in turn), else to ``outside`` (writes)."""
+
+    def __init__(self):
+        self.outside = CallStats()
+        self.current = None
+
+    def enter(self, stats):
+        """Make ``stats`` the current scan's counter; returns the previous one."""
+        previous, self.current = self.current, stats
+        return previous
+
+    def _target(self):
+        return self.current if self.current is not None else self.outside
+
+    def add(self, name, amount=1):
+        self._target().add(name, amount)
+
+    def note_usage(self, percent):
+        self._target().note_usage(percent)
+
+    def note_buc(self, raw):
+        self._target().note_buc(raw)
+
+    @property
+    def throttled_seconds(self):
+        """What the current scan waited for throttles so far (its RateLimitMaxWait budget)."""
+        return self._target().throttled_seconds
+
+
 class MappingConnection:
     """What one user mapping shares between its foreign tables (see the module doc)."""
 
@@ -158,6 +194,7 @@ class MappingConnection:
         self._interrupt_check = interrupt_check
         self._clients = {}
         self._rate_state = None
+        self.scan_stats = ScanStats()
         self.resolver = auth.AccountResolver(lambda: self.tokens.opts, self._http_get)
         BUILT["account_resolvers"] += 1
         self._lock = threading.Lock()
@@ -182,6 +219,7 @@ class MappingConnection:
                 kwargs = auth.graph_client_kwargs(self.tokens.opts.replace(**settings), self.tokens)
                 client = GraphClient(interrupt_check=self._interrupt_check, rate_state=self._rate_state, **kwargs)
                 self._rate_state = client.rate_state
+                client.count_into(self.scan_stats)
                 self._clients[key] = client
                 BUILT["graph_clients"] += 1
             return client
@@ -206,6 +244,32 @@ class TableConnection:
         self.tokens = mapping.tokens
         self.client = mapping.client(_settings_of(self.opts))
         self.account_choice = mapping.resolver.for_default(self.opts.business_account_id)
+        self.stats = CallStats()
+
+    def begin_scan(self):
+        """A new scan of this table: a new counter (EXPLAIN ANALYZE reads ``self.stats``)."""
+        self.stats = CallStats()
+        self.mapping.scan_stats.outside = CallStats()
+        return self.stats
+
+    def counting(self, scan):
+        """The rows of ``scan()``, the calls made while producing them (``scan()`` included) counted in this
+        scan's ``stats``."""
+        sink = self.mapping.scan_stats
+        previous = sink.enter(self.stats)
+        try:
+            it = iter(scan())
+        finally:
+            sink.enter(previous)
+        while True:
+            previous = sink.enter(self.stats)
+            try:
+                row = next(it)
+            except StopIteration:
+                return
+            finally:
+                sink.enter(previous)
+            yield row
 
     def accounts(self, requested=None):
         """The business accounts a scan reads: the filter's, the option's, or the only one the token sees."""

@@ -103,7 +103,7 @@ class InstagramFDW(ForeignDataWrapper):
         lines = describe_plan(plan)
         if self._executed and self._conn is not None:
             # EXPLAIN ANALYZE: explain() runs after the scan, before end_scan()
-            lines.extend(self._conn.client.stats.explain_lines())
+            lines.extend(self._conn.stats.explain_lines())
         return lines
 
     def end_scan(self):
@@ -115,12 +115,12 @@ class InstagramFDW(ForeignDataWrapper):
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         plan = planner.plan_scan(self.table, quals, columns, sortkeys, limit, offset)
         conn = self.conn
-        conn.client.reset_stats()
+        conn.begin_scan()
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
                                    procedures=self._procedure, check_account=conn.check_account,
                                    noticed=self._noticed)
-        rows = self._naming_scope(executor.execute(plan, ctx))
+        rows = self._naming_scope(conn.counting(lambda: executor.execute(plan, ctx)))
         return self._recent.wrap(rows) if self._recent is not None else rows
 
     def _naming_scope(self, rows):

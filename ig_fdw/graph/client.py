@@ -88,8 +88,13 @@ class GraphClient:
 
     def reset_stats(self):
         """Start counting a new statement; returns the finished one."""
-        old, self._stats = self._stats, CallStats()
-        self.transport.stats = self._stats
+        return self.count_into(CallStats())
+
+    def count_into(self, stats):
+        """Count into ``stats`` from now on (a CallStats, or an object with its methods that shares them out
+        between the scans of one connection: ig_fdw.connection); returns the previous one."""
+        old, self._stats = self._stats, stats
+        self.transport.stats = stats
         return old
 
     @property

@@ -169,3 +169,21 @@ def test_oauth_graph_calls_are_retried_by_the_graph_client(connect):
         calls = [c["path"] for c in sb.stats()["calls"]]
         assert sum(p.endswith("/debug_token") for p in calls) == 2          # 503, then the retry
         assert sum(p.endswith("/oauth/access_token") for p in calls) == 2   # the short-lived token upgraded
+
+
+def test_explain_analyze_of_a_join_counts_each_scans_calls(ig):
+    """Two tables share the mapping's Graph client; each scan still counts its own calls for EXPLAIN ANALYZE:
+    the profile one call, the 60 media read by id two (50 ids per call)."""
+    ids = [r[0] for r in ig.execute("SELECT id FROM ig.media LIMIT 60").fetchall()]
+    assert len(ids) == 60
+    plan = [r[0] for r in ig.execute(
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT p.username, m.caption "
+        "FROM ig.instagram_business_profile p, ig.media m WHERE m.id = ANY(%s)", (ids,)).fetchall()]
+    counts = {}
+    scan = None
+    for line in plan:
+        if "Foreign Scan on" in line:
+            scan = line.split("Foreign Scan on ", 1)[1].split()[0]
+        elif " calls (" in line:
+            counts[scan] = int(line.split("Graph API: ", 1)[1].split(" calls", 1)[0])
+    assert counts == {"instagram_business_profile": 1, "media": 2}, "\n".join(plan)
