@@ -11,7 +11,8 @@ These run in this shell, with its Python and its files.  With a connection
 string (``--dsn``, or libpq's PG* variables) the same checks are made by the
 database server itself, through SQL (:func:`server_checks`,
 ``ig_fdw.server_check``): what the server's Python imports, which settings
-file the server uses and whether it decrypts.
+file the server uses and whether it decrypts.  Checks 3-5 are one code in
+both cases (``ig_fdw.server_check.connection_checks``).
 """
 
 import json
@@ -68,80 +69,24 @@ def check_python(python="/usr/bin/python3", pythonpath=None):
     return Check("server Python imports ig_fdw", True, "%s imports %s" % (python, out.stdout.strip()))
 
 
-def check_settings(opts, settings_dir=None):
-    from ig_fdw.auth import AuthError, TokenProvider
-    if opts.initiate_oauth == "OFF":
-        return Check("settings file", True, "not used (InitiateOAuth=OFF)"), None
-    provider = TokenProvider(opts, settings_dir_default=settings_dir)
-    if not provider.settings.exists():
-        return Check("settings file", False, "%s does not exist" % provider.settings_path,
-                     "Authorize first: `ig-fdw login`, or `ig-fdw auth-url` then `ig-fdw exchange --verifier CODE` "
-                     "(see docs/oauth.md); or set OAuthSettingsLocation."), provider
+def check_connection(opts, settings_dir=None):
+    """Settings file, token and business account, checked in this shell: the same checks the server makes for
+    ``--dsn`` (ig_fdw.server_check.connection_checks), on a connection built as the server builds one."""
+    from ig_fdw import connection, server_check
     try:
-        provider.settings.read()
-    except AuthError as e:
-        return Check("settings file", False, str(e), e.hint or "Check OAuthClientSecret / the settings key."), provider
-    return Check("settings file", True, "%s decrypts" % provider.settings_path), provider
-
-
-def check_token(opts, provider):
-    from ig_fdw.auth import AuthError, debug_token
-    from ig_fdw.graph.client import StaticToken
+        conn = connection.standalone(opts, settings_dir)
+    except Exception as e:   # bad options: the message says which
+        return [Check("options", False, getattr(e, "message", None) or str(e), getattr(e, "hint", "") or "")]
     try:
-        token = provider.token() if provider is not None else StaticToken(opts.oauth_access_token).token()
-    except AuthError as e:
-        return Check("token valid", False, str(e), e.hint or ""), None
-    if not token:
-        return Check("token valid", False, "no token", "Set OAuthAccessToken or authorize (docs/oauth.md)."), None
-    if not (opts.oauth_client_id and opts.oauth_client_secret):
-        return Check("token valid", True, "present (scopes not checked: needs OAuthClientId and "
-                                          "OAuthClientSecret)"), token
-    try:
-        data = debug_token(opts, token)
-    except AuthError as e:
-        return Check("token valid", False, str(e), e.hint or ""), None
-    if not data.get("is_valid"):
-        err = (data.get("error") or {}).get("message", "invalid")
-        return Check("token valid", False, err, "Authorize again: `ig-fdw login` (docs/oauth.md)."), None
-    expires = data.get("expires_at") or 0
-    return Check("token valid", True, "scopes: %s; expires_at: %s" % (
-        ", ".join(data.get("scopes") or []) or "none", expires or "never")), token
-
-
-def check_account(opts, token):
-    from ig_fdw.graph import GraphClient
-    from ig_fdw.graph.client import StaticToken
-    from ig_fdw.graph.errors import GraphError
-    base = opts.ig_graph_url if opts.login == "instagram" else opts.graph_url
-    client = GraphClient(base, opts.version, StaticToken(token), app_secret=opts.oauth_client_secret,
-                         timeout=opts.timeout)
-    target = opts.business_account_id or "me"
-    try:
-        body = client.get(target, fields=["id", "username"])
-    except GraphError as e:
-        from ig_fdw.account_check import diagnose
-        better = diagnose(opts, lambda path, params=None: client.get(path, params=params), target, e) \
-            if opts.business_account_id else None
-        if better is not None:   # a wrong id or a Page id: say which account to use
-            return Check("business account reachable", False, better.message, better.hint)
-        return Check("business account reachable", False, str(e),
-                     "Check BusinessAccountId (`ig-fdw accounts` lists those the token sees) and the scopes "
-                     "instagram_basic, pages_show_list, pages_read_engagement.")
-    return Check("business account reachable", True, "%s (@%s)" % (body.get("id"), body.get("username", "?")))
+        return [Check(c["name"], c["ok"], c["detail"], c["fix"])
+                for c in server_check.connection_checks(conn, local=True)]
+    finally:
+        conn.client.close()
 
 
 def run(opts, pg_config="pg_config", python="/usr/bin/python3", pythonpath=None, settings_dir=None):
     """All checks, in order; later ones are skipped when an earlier one they need failed."""
-    checks = [check_runtime(pg_config), check_python(python, pythonpath)]
-    settings, provider = check_settings(opts, settings_dir)
-    checks.append(settings)
-    if not settings.ok:
-        return checks
-    token_check, token = check_token(opts, provider)
-    checks.append(token_check)
-    if token_check.ok and token:
-        checks.append(check_account(opts, token))
-    return checks
+    return [check_runtime(pg_config), check_python(python, pythonpath)] + check_connection(opts, settings_dir)
 
 
 def render(checks):

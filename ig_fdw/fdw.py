@@ -7,15 +7,11 @@ no per-table code.  It runs unchanged on upstream multicorn2 and on the
 project's runtime (pgext/), using the runtime's extras when present.
 """
 
-import hashlib
-import os
-
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, executor, planner, scopes, server_check
+from ig_fdw import catalog, connection, executor, planner, scopes, server_check
 from ig_fdw.graph.errors import PermissionDenied
-from ig_fdw.graph.redact import register_secret
 
 TABLE_OPTIONS = ("table", "writemode")
 WRITE_MODES = ("immediate", "on_commit")
@@ -37,80 +33,6 @@ class FdwError(Exception):
 
 def _notice(message):
     log_to_postgres(message)
-
-
-class Connection(object):
-    """Options, token provider, Graph client and account choice for one
-    foreign table instance (built on first use, then kept)."""
-
-    def __init__(self, fdw_options):
-        from ig_fdw import auth, options
-        from ig_fdw.graph import GraphClient
-
-        self.opts = options.resolve(fdw_options, extra_keys=TABLE_OPTIONS)
-        for secret in self.opts.secrets():
-            register_secret(secret)
-        self.tokens = auth.TokenProvider(self.opts, settings_dir_default=default_settings_dir(self.opts),
-                                         mapping_checks=True)    # credentials belong to the mapping in use
-        if self.opts.initiate_oauth != "OFF" and not self.opts.given("login"):
-            self._adopt_settings_file()
-        self.client = GraphClient(interrupt_check=_check_interrupts,
-                                  **auth.graph_client_kwargs(self.tokens.opts, self.tokens))
-        self._accounts = None
-
-    def _adopt_settings_file(self):
-        """A later connection names only the settings file: its Login picks the Graph host.  A file that
-        cannot be read now fails again, with its own message, when the first request needs the token."""
-        from ig_fdw import auth
-        try:
-            self.tokens.load()
-        except auth.AuthError:
-            pass
-
-    def accounts(self, requested=None):
-        """The business accounts a scan reads: the filter's, the option's, or
-        the only one the token sees (several: an error listing them)."""
-        if requested:
-            return list(requested)
-        if self.opts.business_account_id:
-            return [self.opts.business_account_id]
-        if self._accounts is None:
-            from ig_fdw import auth
-            if self.tokens.opts.login == "instagram":   # Login may come from the settings file
-                me = self.client.get("me", fields=["id", "user_id", "username"])
-                self._accounts = [str(me.get("user_id") or me["id"])]
-            else:
-                found = auth.discover_business_accounts(self.opts, _getter(self.client))
-                self._accounts = [auth.choose_business_account(self.opts, found)]
-        return self._accounts
-
-
-    def check_account(self, account_id, error):
-        """A clearer error than the API's when the account node fails: BusinessAccountId is not an account
-        the token sees, or is a Facebook Page id (ig_fdw.account_check); None otherwise."""
-        from ig_fdw import account_check
-        return account_check.diagnose(self.tokens.opts, _getter(self.client), account_id, error)
-
-
-def _getter(client):
-    def http_get(path, params=None):
-        return client.get(path, params=params)
-    return http_get
-
-
-def default_settings_dir(opts):
-    """Per-server files live in the data directory (a backend's working
-    directory): <datadir>/ig_fdw/<id>/, id derived from the app (id and a
-    hash of its secret), a hash of the user mapping's token or verifier, the
-    account, the login flavour and the host; set OAuthSettingsLocation to
-    choose the place yourself."""
-    def h(value):
-        return hashlib.sha256((value or "").encode()).hexdigest()[:12]
-    # the seed (token or verifier) of the user mapping keeps users with different tokens apart
-    ident = "|".join([opts.oauth_client_id or "", h(opts.oauth_client_secret),
-                      h(opts.oauth_access_token or opts.oauth_verifier), opts.business_account_id or "",
-                      opts.login or "", opts.graph_url or ""])
-    return os.path.join(os.getcwd(), "ig_fdw", hashlib.sha256(ident.encode()).hexdigest()[:16])
 
 
 class InstagramFDW(ForeignDataWrapper):
@@ -143,8 +65,8 @@ class InstagramFDW(ForeignDataWrapper):
 
     @property
     def conn(self):
-        if self._conn is None:
-            self._conn = Connection(self.fdw_options)
+        if self._conn is None:   # the user mapping's connection, shared by its tables (ig_fdw.connection)
+            self._conn = connection.get(self.fdw_options, _check_interrupts)
         return self._conn
 
     # ---- planning
@@ -181,7 +103,7 @@ class InstagramFDW(ForeignDataWrapper):
         lines = describe_plan(plan)
         if self._executed and self._conn is not None:
             # EXPLAIN ANALYZE: explain() runs after the scan, before end_scan()
-            lines.extend(self._conn.client.stats.explain_lines())
+            lines.extend(self._conn.stats.explain_lines())
         return lines
 
     def end_scan(self):
@@ -193,12 +115,12 @@ class InstagramFDW(ForeignDataWrapper):
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         plan = planner.plan_scan(self.table, quals, columns, sortkeys, limit, offset)
         conn = self.conn
-        conn.client.reset_stats()
+        conn.begin_scan()
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
                                    procedures=self._procedure, check_account=conn.check_account,
                                    noticed=self._noticed)
-        rows = self._naming_scope(executor.execute(plan, ctx))
+        rows = self._naming_scope(conn.counting(lambda: executor.execute(plan, ctx)))
         return self._recent.wrap(rows) if self._recent is not None else rows
 
     def _naming_scope(self, rows):

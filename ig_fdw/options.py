@@ -37,7 +37,8 @@ DEFAULT_IG_API_URL = "https://api.instagram.com"
 DEFAULT_IG_AUTHORIZE_URL = "https://www.instagram.com/oauth/authorize"
 SETTINGS_FILE_NAME = "OAuthSettings.txt"
 
-# Scopes asked for when Scope is not set (reference 4.1 / 4.2).
+# Scopes asked for when Scope is not set: what the tables need (read, insights, comments, publishing), per
+# login flavour (Facebook Login's pages_* and instagram_*; Instagram Login's instagram_business_*).
 FACEBOOK_SCOPES = ("pages_show_list", "instagram_basic", "pages_read_engagement", "business_management",
                    "instagram_manage_insights", "instagram_manage_comments", "instagram_content_publish")
 INSTAGRAM_SCOPES = ("instagram_business_basic", "instagram_business_manage_comments",
@@ -455,10 +456,8 @@ def resolve(options, extra_keys=()):
     if values.get("authenticate_as_page") and values["login"] == "instagram":
         raise OptionError('option "AuthenticateAsPage" needs Facebook Login', "22023",
                           "Remove AuthenticateAsPage or set Login=facebook: Instagram Login tokens have no Page.")
-    if values["initiate_oauth"] == "OFF" and not values.get("oauth_access_token"):
-        # Not an error at CREATE time (the token may be in another user mapping);
-        # the token provider reports it when a token is needed.
-        pass
+    # InitiateOAuth=OFF without OAuthAccessToken is not an error here (the token may be in another user
+    # mapping): the token provider reports it when a token is needed.
     return ConnectionOptions(values, given)
 
 

@@ -38,44 +38,64 @@ def _python_check(runtime_is_ours):
                             "ig_fdw runtime" if runtime_is_ours else "upstream multicorn2"))
 
 
-def _settings_check(provider):
+# The connection checks: made by the backend for ``ig-fdw doctor --dsn`` (report), and by ``ig-fdw doctor`` in
+# its own shell (ig_fdw.doctor.run), on a connection of ig_fdw.connection.  ``local``: the words of the latter.
+def settings_check(provider, local=False):
+    """(check, readable): the settings file exists and decrypts (or is not needed)."""
     from ig_fdw.auth import AuthError
     if provider.mode == "OFF":
         return _check("settings file", True, "not used (InitiateOAuth=OFF)"), True
     path = provider.settings_path
+    who = "ig-fdw" if local else "the server"
     if not provider.settings.exists():
         opts = provider.opts
         if opts.oauth_access_token or opts.oauth_verifier:
             return _check("settings file", True, "%s does not exist yet: the first query creates it from %s"
                           % (path, "OAuthAccessToken" if opts.oauth_access_token else "OAuthVerifier")), False
-        return _check("settings file", False, "the server would use %s, which does not exist" % path,
-                      "Authorize as the database server's OS user with OAuthSettingsLocation=%s (ig-fdw login / "
-                      "ig-fdw exchange), or set OAuthSettingsLocation in the SERVER options to the file you "
-                      "have (docs/oauth.md)." % path), False
+        fix = ("Authorize first: `ig-fdw login`, or `ig-fdw auth-url` then `ig-fdw exchange --verifier CODE` (see "
+               "docs/oauth.md); or set OAuthSettingsLocation." if local else
+               "Authorize as the database server's OS user with OAuthSettingsLocation=%s (ig-fdw login / "
+               "ig-fdw exchange), or set OAuthSettingsLocation in the SERVER options to the file you "
+               "have (docs/oauth.md)." % path)
+        return _check("settings file", False, "%s would use %s, which does not exist" % (who, path), fix), False
     try:
         provider.load()
     except AuthError as e:
-        return _check("settings file", False, "%s: %s" % (path, e.message), e.hint or ""), False
-    return _check("settings file", True, "the server uses %s; it decrypts (key: %s)"
-                  % (path, provider.settings.describe_key())), True
+        return _check("settings file", False, "%s: %s" % (path, e.message),
+                      e.hint or "Check OAuthClientSecret / the settings key."), False
+    return _check("settings file", True, "%s uses %s; it decrypts (key: %s)"
+                  % (who, path, provider.settings.describe_key())), True
 
 
-def _token_check(provider):
-    from ig_fdw.auth import AuthError
+def token_check(provider):
+    """(check, ok): a token is there and, when the app id and secret allow asking debug_token, valid."""
+    from ig_fdw.auth import AuthError, debug_token
     from ig_fdw.graph.errors import GraphError
     try:
-        provider.token()
+        token = provider.token()
     except (AuthError, GraphError) as e:
         return _check("token valid", False, e.message, getattr(e, "hint", "") or ""), False
+    opts = provider.opts
+    scopes = ""
+    if opts.oauth_client_id and opts.oauth_client_secret and opts.login == "facebook":
+        try:
+            data = debug_token(opts, token, provider.state_dir)
+        except AuthError as e:
+            return _check("token valid", False, e.message, e.hint or ""), False
+        if not data.get("is_valid"):
+            return _check("token valid", False, (data.get("error") or {}).get("message", "invalid"),
+                          "Authorize again: `ig-fdw login` (docs/oauth.md)."), False
+        scopes = "; scopes: %s" % (", ".join(data.get("scopes") or []) or "none")
     exp = (provider.status() or {}).get("expires_at") if provider.mode != "OFF" else None
     if exp:
         left = (exp - provider.clock()) / 86400.0
-        return _check("token valid", True, "expires in %.1f days (by the API's clock)" % left), True
-    return _check("token valid", True, "present (used as given)" if provider.mode == "OFF" else "never expires"), \
-        True
+        return _check("token valid", True, "expires in %.1f days (by the API's clock)%s" % (left, scopes)), True
+    return _check("token valid", True, ("present (used as given)" if provider.mode == "OFF" else "never expires")
+                  + scopes), True
 
 
-def _account_check(conn):
+def account_check(conn):
+    """The business account the connection reads answers (else: which id to use)."""
     from ig_fdw.auth import AuthError
     from ig_fdw.graph.errors import GraphError
     try:
@@ -86,8 +106,32 @@ def _account_check(conn):
         if isinstance(e, GraphError) and conn.opts.business_account_id:
             better = conn.check_account(conn.opts.business_account_id, e)
         e = better or e
-        return _check("business account reachable", False, e.message, getattr(e, "hint", "") or "")
+        return _check("business account reachable", False, e.message, getattr(e, "hint", "") or
+                      "Check BusinessAccountId (`ig-fdw accounts` lists those the token sees) and the scopes "
+                      "instagram_basic, pages_show_list, pages_read_engagement.")
     return _check("business account reachable", True, "%s (@%s)" % (body.get("id"), body.get("username", "?")))
+
+
+def connection_checks(conn, local=False):
+    """Settings file, token, business account, in order (later ones skipped when one they need failed)."""
+    settings, readable = settings_check(conn.tokens, local)
+    checks = [settings]
+    if readable:
+        token, ok = token_check(conn.tokens)
+        checks.append(token)
+        if ok:
+            checks.append(account_check(conn))
+    return checks
+
+
+def _connections_check():
+    """What this backend built so far (one of each per user mapping: ig_fdw.connection); ``built`` has the counts."""
+    from ig_fdw import connection
+    built = {k: connection.BUILT.get(k, 0) for k in ("token_providers", "graph_clients", "account_resolvers")}
+    check = _check("connections of this backend", True, "%(token_providers)d token provider(s), %(graph_clients)d "
+                   "Graph client(s), %(account_resolvers)d account resolver(s) built" % built)
+    check["built"] = built
+    return check
 
 
 def report(connection_factory, runtime_is_ours):
@@ -98,11 +142,6 @@ def report(connection_factory, runtime_is_ours):
     except Exception as e:   # bad options: the message says which
         checks.append(_check("options", False, getattr(e, "message", None) or str(e), getattr(e, "hint", "")))
         return json.dumps(checks)
-    settings, readable = _settings_check(conn.tokens)
-    checks.append(settings)
-    if readable:
-        token, ok = _token_check(conn.tokens)
-        checks.append(token)
-        if ok:
-            checks.append(_account_check(conn))
+    checks.extend(connection_checks(conn))
+    checks.append(_connections_check())
     return json.dumps(checks)

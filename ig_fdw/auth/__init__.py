@@ -14,6 +14,7 @@ from ig_fdw.graph import apiclock
 
 from . import oauth
 from . import provider as provider_mod
+from .accounts import AccountResolver
 from .errors import AccountChoiceError, AuthError, NeedsAuthorization, NoClientId, SettingsFileError
 from .oauth import (Account, TokenInfo, authorization_url, choose_business_account, debug_token,
                     discover_business_accounts, parse_verifier)
@@ -102,5 +103,5 @@ __all__ = [
     "AuthError", "NeedsAuthorization", "NoClientId", "SettingsFileError", "AccountChoiceError",
     "TokenProvider", "TokenInfo", "Account", "SettingsFile", "authorization_url", "exchange_verifier",
     "refresh_access_token", "discover_business_accounts", "choose_business_account", "debug_token",
-    "parse_verifier", "default_cli_settings_dir", "graph_client_kwargs",
+    "parse_verifier", "default_cli_settings_dir", "graph_client_kwargs", "AccountResolver",
 ]

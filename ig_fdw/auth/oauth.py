@@ -1,8 +1,8 @@
-"""OAuth calls of both login flavours (reference section 4), as plain functions.
+"""OAuth calls of both login flavours (docs/oauth.md), as plain functions.
 
 Facebook Login: dialog -> ``/oauth/access_token`` (code) -> ``fb_exchange_token``
-(long-lived, ~60 days); refresh = ``fb_exchange_token`` again [U: design
-inference, reference 4.3].  Instagram Login: authorize -> POST
+(long-lived, ~60 days); refresh = ``fb_exchange_token`` again (a design
+inference: Meta documents no other refresh for user tokens).  Instagram Login: authorize -> POST
 ``api.instagram.com/oauth/access_token`` -> ``ig_exchange_token`` (60 days);
 refresh = ``ig_refresh_token`` (only for tokens at least 24 h old).
 
@@ -12,7 +12,6 @@ file.  Every error text is redacted.
 
 import collections
 import hashlib
-import hmac
 import secrets as _secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -127,22 +126,62 @@ def _host(url):
     return "%s://%s" % (u.scheme, u.netloc)
 
 
-def appsecret_proof(token, secret):
-    proof = hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-    register_secret(proof)
-    return proof
+class _GivenToken:
+    """The token of one OAuth-layer call, for the Graph client: when the API rejects it (code 190) there is
+    nothing to refresh here; the caller (the token provider) decides what a rejection means."""
+
+    def __init__(self, token):
+        self._token = token
+
+    def token(self):
+        return self._token
+
+    def refresh(self, stale):
+        raise _Rejected("the token was rejected", "Authorize again (docs/oauth.md).", code=190)
+
+    def __repr__(self):
+        return "_GivenToken(<redacted>)"
 
 
-def graph_getter(opts, token):
-    """``http_get(path, params) -> dict`` on the flavour's Graph host with ``token``."""
-    base = "%s/%s/" % (opts.api_base, opts.version)
+class _Rejected(AuthError):
+    """A 190 on a call of this module (the Graph client appends the API's reason to the message)."""
+
+
+def graph_get(opts, path, params, token, what=None, app_secret=None, state_dir=None, base_url=None,
+              versioned=True):
+    """One GET on a Graph host through a :class:`ig_fdw.graph.GraphClient` (its retries, its rate state --
+    shared with the FDW's client through ``state_dir`` -- and its redaction); errors -> AuthError with the
+    API's code, as before (the token provider tells a revoked token, code 190, from a transient failure)."""
+    from ig_fdw.graph import GraphClient
+    from ig_fdw.graph.errors import GraphError, TransportError
+    register_secret(token)
+    what = what or "GET /%s" % path.lstrip("/")
+    client = GraphClient(base_url or opts.api_base, opts.version, _GivenToken(token), app_secret=app_secret,
+                         timeout=opts.timeout, max_concurrency=1, state_dir=state_dir)
+    try:
+        if versioned:
+            return client.get(path.lstrip("/"), params=params)
+        return client.get_unversioned(path, params=params)
+    except _Rejected as e:
+        raise AuthError("%s failed: %s (code 190)" % (what, e.message), code=190) from None
+    except TransportError as e:
+        raise AuthError("%s failed: %s" % (what, e.message),
+                        "Check the network and the host options (graph_url, ig_graph_url, ig_api_url).",
+                        sqlstate="08001", code=e.code, subcode=e.subcode) from None
+    except GraphError as e:
+        raise AuthError("%s failed: %s (code %s%s)" % (what, e.message, e.code,
+                                                       ", subcode %s" % e.subcode if e.subcode else ""),
+                        code=e.code, subcode=e.subcode) from None
+    finally:
+        client.close()
+
+
+def graph_getter(opts, token, state_dir=None):
+    """``http_get(path, params) -> dict`` on the flavour's Graph host with ``token`` (see :func:`graph_get`)."""
+    secret = opts.oauth_client_secret if opts.login == "facebook" else None
 
     def http_get(path, params=None):
-        p = dict(params or {})
-        if opts.oauth_client_secret and opts.login == "facebook":
-            p["appsecret_proof"] = appsecret_proof(token, opts.oauth_client_secret)
-        return http_json("GET", base + path.lstrip("/"), "GET /%s" % path.lstrip("/"), opts, params=p,
-                         token=token)
+        return graph_get(opts, path, params, token, app_secret=secret, state_dir=state_dir)
     return http_get
 
 
@@ -217,37 +256,42 @@ def exchange_code(opts, code, callback_url=None, clock=time.time):
     return fb_exchange(opts, short, clock)
 
 
-def fb_exchange(opts, token, clock=time.time):
+# The exchanges of a token for a token are Graph GETs (retried: asking twice only mints one more token) and go
+# through the Graph client; the code exchanges above stay single plain requests: a code is single-use, and a
+# retry after a lost answer would spend it and report "code has been used" instead of the real outcome.
+def fb_exchange(opts, token, clock=time.time, state_dir=None):
     """``fb_exchange_token``: a (short- or long-lived) user token -> a fresh long-lived one."""
     require_client(opts)
-    body = http_json("GET", "%s/%s/oauth/access_token" % (opts.graph_url, opts.version),
-                     "long-lived token exchange (fb_exchange_token)", opts, params={
-                         "grant_type": "fb_exchange_token", "client_id": opts.oauth_client_id,
-                         "client_secret": opts.oauth_client_secret, "fb_exchange_token": token})
+    body = graph_get(opts, "oauth/access_token", {
+        "grant_type": "fb_exchange_token", "client_id": opts.oauth_client_id,
+        "client_secret": opts.oauth_client_secret, "fb_exchange_token": token}, token,
+        "long-lived token exchange (fb_exchange_token)", state_dir=state_dir, base_url=opts.graph_url)
     return _info(body, clock(), "user_long")  # clock() after the answer: it has taught the API's Date
 
 
-def ig_exchange(opts, token, clock=time.time):
+def ig_exchange(opts, token, clock=time.time, state_dir=None):
     """``ig_exchange_token``: short-lived Instagram token -> long-lived (60 days)."""
     require_client(opts)
-    body = http_json("GET", opts.ig_graph_url + "/access_token", "long-lived token exchange (ig_exchange_token)",
-                     opts, params={"grant_type": "ig_exchange_token", "client_secret": opts.oauth_client_secret,
-                                   "access_token": token})
+    body = graph_get(opts, "access_token", {"grant_type": "ig_exchange_token",
+                                            "client_secret": opts.oauth_client_secret, "access_token": token},
+                     token, "long-lived token exchange (ig_exchange_token)", state_dir=state_dir,
+                     base_url=opts.ig_graph_url, versioned=False)
     return _info(body, clock(), "ig_long")
 
 
-def ig_refresh(opts, token, clock=time.time):
+def ig_refresh(opts, token, clock=time.time, state_dir=None):
     """``ig_refresh_token``: long-lived Instagram token (>= 24 h old) -> new 60 days."""
-    body = http_json("GET", opts.ig_graph_url + "/refresh_access_token", "token refresh (ig_refresh_token)",
-                     opts, params={"grant_type": "ig_refresh_token", "access_token": token})
+    body = graph_get(opts, "refresh_access_token", {"grant_type": "ig_refresh_token", "access_token": token},
+                     token, "token refresh (ig_refresh_token)", state_dir=state_dir, base_url=opts.ig_graph_url,
+                     versioned=False)
     return _info(body, clock(), "ig_long")
 
 
-def refresh_token_once(opts, token, clock=time.time):
+def refresh_token_once(opts, token, clock=time.time, state_dir=None):
     """Refresh ``token`` with the flavour's grant (no persistence)."""
     if opts.login == "instagram":
-        return ig_refresh(opts, token, clock)
-    return fb_exchange(opts, token, clock)
+        return ig_refresh(opts, token, clock, state_dir)
+    return fb_exchange(opts, token, clock, state_dir)
 
 
 def _info(body, now, kind):
@@ -262,13 +306,13 @@ def _info(body, now, kind):
                      perms, now, kind)
 
 
-def debug_token(opts, token):
+def debug_token(opts, token, state_dir=None):
     """``/debug_token`` data (needs the app id and secret): expires_at, scopes, type, user_id, is_valid."""
     require_client(opts)
     app_token = "%s|%s" % (opts.oauth_client_id, opts.oauth_client_secret)
     register_secret(app_token)
-    body = http_json("GET", "%s/%s/debug_token" % (opts.graph_url, opts.version), "debug_token", opts,
-                     params={"input_token": token}, token=app_token)
+    body = graph_get(opts, "debug_token", {"input_token": token}, app_token, "debug_token", state_dir=state_dir,
+                     base_url=opts.graph_url)
     return body.get("data") or {}
 
 
@@ -302,9 +346,10 @@ def discover_business_accounts(opts, http_get):
     if opts.login == "instagram":
         me = http_get("me", {"fields": "user_id,username"})
         return [Account(str(me.get("user_id") or me.get("id")), me.get("username"), None, None)]
+    from ig_fdw.graph.errors import GraphError
     try:
         pages = _pages(opts, http_get)
-    except AuthError as e:
+    except (AuthError, GraphError) as e:    # http_get may be a GraphClient's (GraphError) or graph_getter's
         if e.code != 2500:  # "Unknown path components: /accounts": a Page token
             raise
         me = http_get("me", {"fields": "id,name,instagram_business_account{id,username}"})

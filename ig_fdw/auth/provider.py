@@ -24,6 +24,7 @@ from ig_fdw.graph.redact import redact, redacting_logger, register_secret
 from . import oauth
 from .errors import AuthError, NeedsAuthorization, NoClientId
 from . import mapping
+from .accounts import AccountResolver
 from .settings import SettingsFile, SettingsKeys
 
 log = redacting_logger("ig_fdw.auth")
@@ -114,6 +115,7 @@ class TokenProvider:
         self._page = None           # OFF mode: (page_id, token) kept in memory
         self._refresh_failed_at = None
         self._settings = None
+        self._resolver = None
         for s in opts.secrets():
             register_secret(s)
         seed = "|".join(str(x) for x in (opts.login, opts.oauth_client_id, self.settings_path,
@@ -283,30 +285,44 @@ class TokenProvider:
                 return st["access_token"]
 
     # -- business account ------------------------------------------------
+    def account_resolver(self):
+        """This provider's :class:`.accounts.AccountResolver`: the user token's Graph calls, the chosen account
+        remembered in the settings file."""
+        if self._resolver is None:
+            self._resolver = AccountResolver(lambda: self.opts, self._user_get, self._remembered_account,
+                                             self._remember_account)
+        return self._resolver
+
     def business_account_id(self):
         """BusinessAccountId, else the only account the token sees (remembered in the file)."""
         if self.opts.business_account_id:
             return self.opts.business_account_id
         self._check_mapping()
         with self._lock:
-            st = None if self.mode == "OFF" else self.load()
-            if st and st.get("business_account_id"):
-                return st["business_account_id"]
-            user_token = self._user_token()
-            accounts = oauth.discover_business_accounts(self.opts, oauth.graph_getter(self.opts, user_token))
-            chosen = oauth.choose_business_account(self.opts, accounts)
-            if self.mode != "OFF":
-                with self.settings.lock():
-                    st = self.settings.read() or st
-                    if st is not None:
-                        st = dict(st)
-                        st["business_account_id"] = chosen
-                        self._save(st)
-            return chosen
+            return self.account_resolver().default()
 
     def accounts(self):
-        token = self._user_token()   # first: it reads the file, whose Login and app the next calls use
-        return oauth.discover_business_accounts(self.opts, oauth.graph_getter(self.opts, token))
+        """The accounts the token sees ([oauth.Account])."""
+        self._user_token()   # first: it reads the file, whose Login and app the look-up uses
+        return self.account_resolver().seen()
+
+    def _user_get(self, path, params=None):
+        token = self._user_token()   # first: it reads the file, whose Login and app the call uses
+        return oauth.graph_getter(self.opts, token, self.state_dir)(path, params)
+
+    def _remembered_account(self):
+        st = None if self.mode == "OFF" else self.load()
+        return (st or {}).get("business_account_id")
+
+    def _remember_account(self, chosen):
+        if self.mode == "OFF":
+            return
+        with self.settings.lock():
+            st = self.settings.read() or self._state
+            if st is not None:
+                st = dict(st)
+                st["business_account_id"] = chosen
+                self._save(st)
 
     def _user_token(self):
         if self.mode == "OFF":
@@ -342,7 +358,7 @@ class TokenProvider:
             return tok
         if self._page is None:
             bid = self.business_account_id()
-            self._page = oauth.page_token(self.opts, oauth.graph_getter(self.opts, tok), bid)
+            self._page = oauth.page_token(self.opts, oauth.graph_getter(self.opts, tok, self.state_dir), bid)
         return self._page[1]
 
     def _seed_changed(self, st):
@@ -398,13 +414,13 @@ class TokenProvider:
             return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="given")
         if opts.login == "instagram":
             try:
-                return oauth.ig_exchange(opts, token, self.clock)  # a short-lived token
+                return oauth.ig_exchange(opts, token, self.clock, self.state_dir)  # a short-lived token
             except AuthError as e:
                 if e.code == 190:
                     raise self._needs("OAuthAccessToken is expired or invalid: %s" % e.message) from None
             return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="ig_long")
         try:
-            data = oauth.debug_token(opts, token)
+            data = oauth.debug_token(opts, token, self.state_dir)
         except AuthError as e:
             log.info("ig_fdw.auth: debug_token failed (%s); keeping the token with an unknown lifetime", e)
             return oauth.TokenInfo(token, -2, obtained_at=self.clock(), kind="given")
@@ -415,7 +431,7 @@ class TokenProvider:
         exp = int(data.get("expires_at") or 0)
         scopes = data.get("scopes")
         if data.get("type") == "USER" and exp and exp - now < SHORT_LIVED:
-            info = oauth.fb_exchange(opts, token, self.clock)
+            info = oauth.fb_exchange(opts, token, self.clock, self.state_dir)
             info.scopes = scopes
             return info
         info = oauth.TokenInfo(token, (exp - now) if exp else -1, obtained_at=now,
@@ -465,7 +481,7 @@ class TokenProvider:
                     and not forced:
                 return st
             try:
-                info = oauth.refresh_token_once(opts, st["access_token"], self.clock)
+                info = oauth.refresh_token_once(opts, st["access_token"], self.clock, self.state_dir)
             except AuthError as e:
                 if forced or expired or e.code in (190, 102):
                     raise self._needs("the access token expired or was revoked and cannot be refreshed (%s)"
@@ -497,11 +513,10 @@ class TokenProvider:
             self._register(cur)
             if cur.get("page_token") and cur.get("page_for") == self._page_spec() and cur["page_token"] != stale:
                 return cur["page_token"]
-            http_get = oauth.graph_getter(self.opts, cur["access_token"])
+            http_get = oauth.graph_getter(self.opts, cur["access_token"], self.state_dir)
             bid = self.opts.business_account_id or cur.get("business_account_id")
             if not bid:
-                bid = oauth.choose_business_account(self.opts, oauth.discover_business_accounts(self.opts,
-                                                                                                  http_get))
+                bid = AccountResolver(lambda: self.opts, http_get).default()
             page_id, tok = oauth.page_token(self.opts, http_get, bid)
             if stale is not None and tok == stale:
                 raise self._needs("the Page token was rejected by the Graph API and /me/accounts still returns "

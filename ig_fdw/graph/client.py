@@ -51,13 +51,14 @@ class GraphClient:
     (Timeout, seconds), ``pagesize`` (Pagesize), ``rate_limit_max_wait``
     (RateLimitMaxWait, seconds).  ``sleep`` and ``clock`` replace the
     waiting function and the epoch clock of the rate-limit state (tests pass
-    ones driven by the sandbox clock instead of the wall clock).
+    ones driven by the sandbox clock instead of the wall clock); ``rate_state``
+    an existing :class:`RateState` to share.
     """
 
     def __init__(self, base_url, version=DEFAULT_VERSION, token_provider=None, app_secret=None,
                  timeout=60, pagesize=100, max_concurrency=4, retry=None, rate_limit_max_wait=60,
                  state_dir=None, cache_ttl=0, interrupt_check=None, sleep=None,
-                 slow_down_at=80.0, slow_down_max_delay=2.0, clock=None):
+                 slow_down_at=80.0, slow_down_max_delay=2.0, clock=None, rate_state=None):
         if token_provider is None:
             raise ValueError("token_provider is required")
         if isinstance(token_provider, str):
@@ -70,7 +71,8 @@ class GraphClient:
         self.tokens = TokenManager(token_provider, app_secret)
         self.identity = credential_identity(token_provider, self.tokens.current)
         self.runner = Runner(max_concurrency, interrupt_check)
-        self.rate_state = RateState(state_dir, clock=clock or time.time)
+        # clients of one user mapping share one (ig_fdw.connection)
+        self.rate_state = rate_state or RateState(state_dir, clock=clock or time.time)
         self._stats = CallStats()
         self.transport = Transport(
             self.tokens, self.identity, self.base_url, timeout=timeout, retry=self.retry,
@@ -86,8 +88,13 @@ class GraphClient:
 
     def reset_stats(self):
         """Start counting a new statement; returns the finished one."""
-        old, self._stats = self._stats, CallStats()
-        self.transport.stats = self._stats
+        return self.count_into(CallStats())
+
+    def count_into(self, stats):
+        """Count into ``stats`` from now on (a CallStats, or an object with its methods that shares them out
+        between the scans of one connection: ig_fdw.connection); returns the previous one."""
+        old, self._stats = self._stats, stats
+        self.transport.stats = stats
         return old
 
     @property
@@ -113,6 +120,11 @@ class GraphClient:
     def get(self, path, params=None, fields=None):
         """GET one node or edge page; returns the parsed JSON body."""
         return self.runner.run(self._get, self._url(path), _with_fields(params, fields))
+
+    def get_unversioned(self, path, params=None):
+        """GET a path of the host without the version (graph.instagram.com's ``access_token`` and
+        ``refresh_access_token`` endpoints)."""
+        return self.runner.run(self._get, "%s/%s" % (self.base_url, path.lstrip("/")), params)
 
     def _get(self, url, params):
         """GET with the cache in front (runs on a worker)."""

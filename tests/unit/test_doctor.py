@@ -43,24 +43,31 @@ def test_python_cannot_import(tmp_path):
     assert "ModuleNotFoundError" in check.detail and "PYTHONPATH" in check.fix
 
 
+def _by_name(opts):
+    return {c.name: c for c in doctor.check_connection(opts)}
+
+
 def test_settings_missing_and_tampered(sb, tmp_path):
     opts = opts_for(sb, initiateoauth="REFRESH", oauthsettingslocation=str(tmp_path / "s.txt"), oauthaccesstoken="")
-    check, _ = doctor.check_settings(opts)
+    checks = doctor.check_connection(opts)
+    assert [c.name for c in checks] == ["settings file"]     # nothing else can be checked without it
+    check = checks[0]
     assert not check.ok and "does not exist" in check.detail and "ig-fdw login" in check.fix
     (tmp_path / "s.txt").write_text("not an ig_fdw settings file")
-    check, _ = doctor.check_settings(opts)
+    check = doctor.check_connection(opts)[0]
     assert not check.ok
     assert (tmp_path / "s.txt").read_text() == "not an ig_fdw settings file"
 
 
 def test_token_invalid(sb):
-    check, token = doctor.check_token(opts_for(sb, oauthaccesstoken="EAAbogus"), None)
-    assert not check.ok and token is None
+    checks = _by_name(opts_for(sb, oauthaccesstoken="EAAbogus"))
+    check = checks["token valid"]
+    assert not check.ok and "business account reachable" not in checks
     assert "EAAbogus" not in check.detail + check.fix
 
 
 def test_account_unreachable(sb):
-    check = doctor.check_account(opts_for(sb, businessaccountid="17841400000000000"), sb.user_token())
+    check = _by_name(opts_for(sb, businessaccountid="17841400000000000"))["business account reachable"]
     assert not check.ok and "ig-fdw accounts" in check.fix
     assert "is not an Instagram business account this token can see" in check.detail
     assert sb.accounts[0] in check.detail and "SET BusinessAccountId '%s'" % sb.accounts[0] in check.fix
