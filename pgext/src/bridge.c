@@ -281,7 +281,7 @@ py_check_interrupts(PyObject *self, PyObject *noargs)
 	Py_RETURN_NONE;
 }
 
-/* Python-level SIGINT handler installed by init.c; signals relay here. */
+/* Python-level SIGINT handler installed by signals.c; signals relay here. */
 static PyObject *
 py_signal_handler(PyObject *self, PyObject *args)
 {

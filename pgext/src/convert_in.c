@@ -27,8 +27,6 @@
 
 static PyObject *decimal_cls = NULL;
 
-void		mc_convert_in_init(void);
-
 void
 mc_convert_in_init(void)
 {

@@ -1,11 +1,9 @@
 /*
  * init.c
- *		Module load, the FDW handler and validator, and the start of the
- *		embedded Python interpreter (once per backend, on first use).
+ *		Module load, the FDW handler and the validator.  The interpreter
+ *		starts in interp.c, on first use; the signal relay is signals.c.
  */
 #include "multicorn.h"
-
-#include <signal.h>
 
 #include "access/reloptions.h"
 #include "commands/defrem.h"
@@ -33,192 +31,11 @@ void		_PG_init(void);
 /* Referenced so the marker string survives linking; the Makefile greps it. */
 const char *mc_runtime_marker = MC_RUNTIME_MARKER;
 
-static bool python_ready = false;
-static PyObject *multicorn_module = NULL;
-
-static pqsigfunc pg_sigint_handler = NULL;
-static pqsigfunc pg_sigalrm_handler = NULL;
-static pqsigfunc pg_sigterm_handler = NULL;
-
-extern void mc_convert_in_init(void);
-extern void mc_convert_out_init(void);
-
 void
 _PG_init(void)
 {
 	mc_instance_init_cache();
 	mc_xact_register();
-}
-
-/*
- * Signal relay.  PostgreSQL's own handler runs first (it only sets flags and
- * the latch); then Python is told that "SIGINT" arrived, so that its eval
- * loop, time.sleep() and blocking socket calls in the main thread run our
- * Python-level handler, which calls check_interrupts().  SIGALRM is relayed
- * too because statement_timeout is delivered through it, and SIGTERM for
- * pg_terminate_backend() and shutdowns (check_interrupts() then ends the
- * backend with FATAL, which exits without unwinding).
- * PyErr_SetInterruptEx is documented as async-signal-safe.
- */
-static void
-mc_signal_relay(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	if (postgres_signal_arg == SIGINT && pg_sigint_handler)
-		pg_sigint_handler(postgres_signal_arg);
-	else if (postgres_signal_arg == SIGALRM && pg_sigalrm_handler)
-		pg_sigalrm_handler(postgres_signal_arg);
-	else if (postgres_signal_arg == SIGTERM && pg_sigterm_handler)
-		pg_sigterm_handler(postgres_signal_arg);
-	PyErr_SetInterruptEx(SIGINT);
-	errno = save_errno;
-}
-
-static bool
-is_real_handler(pqsigfunc f)
-{
-	return f != NULL && f != SIG_IGN && f != SIG_DFL && f != SIG_ERR;
-}
-
-/*
- * Make Python's SIGINT slot point at our check_interrupts handler, then put
- * the OS-level handlers back to the relay (Python's signal.signal replaced
- * them with its own).
- */
-static void
-install_signal_relay(PyObject *native)
-{
-	PyObject   *signal_mod,
-			   *handler,
-			   *res;
-
-	pg_sigint_handler = mc_pqsignal(SIGINT, mc_signal_relay);
-	signal_mod = PyImport_ImportModule("signal");
-	if (signal_mod == NULL)
-		mc_raise_python_error();
-	handler = PyObject_GetAttrString(native, "_signal_handler");
-	if (handler == NULL)
-		mc_raise_python_error();
-	res = PyObject_CallMethod(signal_mod, "signal", "iO", SIGINT, handler);
-	Py_XDECREF(handler);
-	Py_DECREF(signal_mod);
-	if (res == NULL)
-		mc_raise_python_error();
-	Py_DECREF(res);
-
-	if (is_real_handler(pg_sigint_handler))
-		mc_pqsignal(SIGINT, mc_signal_relay);
-	else
-		mc_pqsignal(SIGINT, pg_sigint_handler);
-
-	pg_sigalrm_handler = mc_pqsignal(SIGALRM, mc_signal_relay);
-	if (!is_real_handler(pg_sigalrm_handler))
-		mc_pqsignal(SIGALRM, pg_sigalrm_handler);
-
-	/*
-	 * SIGTERM too: pg_terminate_backend() and a fast shutdown must not wait
-	 * for a busy or sleeping wrapper (they did, for ever, until a cancel).
-	 */
-	pg_sigterm_handler = mc_pqsignal(SIGTERM, mc_signal_relay);
-	if (!is_real_handler(pg_sigterm_handler))
-		mc_pqsignal(SIGTERM, pg_sigterm_handler);
-}
-
-static void
-start_interpreter(void)
-{
-	PyConfig	config;
-	PyStatus	status;
-
-	PyConfig_InitPythonConfig(&config);
-	config.install_signal_handlers = 0;
-	config.parse_argv = 0;
-	/* Give sys.executable a meaning; the build records which Python. */
-	status = PyConfig_SetBytesString(&config, &config.program_name, MC_PYTHON_EXE);
-	if (!PyStatus_Exception(status))
-		status = Py_InitializeFromConfig(&config);
-	PyConfig_Clear(&config);
-	if (PyStatus_Exception(status))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
-				 errmsg("could not start the embedded Python interpreter: %s",
-						status.err_msg ? status.err_msg : "unknown error")));
-}
-
-/* Put the runtime's own Python directory first on sys.path. */
-static void
-prepend_runtime_path(void)
-{
-	char		sharedir[MAXPGPATH];
-	char		path[MAXPGPATH];
-	PyObject   *sys_path,
-			   *entry;
-
-	get_share_path(my_exec_path, sharedir);
-	snprintf(path, sizeof(path), "%s/multicorn_runtime/python", sharedir);
-	sys_path = PySys_GetObject("path");	/* borrowed */
-	if (sys_path == NULL || !PyList_Check(sys_path))
-		ereport(ERROR, (errmsg("Python's sys.path is not a list")));
-	entry = PyUnicode_DecodeFSDefault(path);
-	if (entry == NULL || PyList_Insert(sys_path, 0, entry) < 0)
-		mc_raise_python_error();
-	Py_DECREF(entry);
-}
-
-void
-mc_ensure_python(void)
-{
-	PyObject   *native,
-			   *modules;
-
-	if (python_ready)
-		return;
-	if (!Py_IsInitialized())
-		start_interpreter();
-
-	prepend_runtime_path();
-	native = mc_native_module_create();
-	if (native == NULL)
-		mc_raise_python_error();
-	modules = PyImport_GetModuleDict();	/* borrowed */
-	if (PyDict_SetItemString(modules, "_multicorn_native", native) < 0)
-		mc_raise_python_error();
-
-	multicorn_module = PyImport_ImportModule("multicorn");
-	if (multicorn_module == NULL)
-		mc_raise_python_error();
-	if (!PyObject_HasAttrString(multicorn_module, "_RUNTIME"))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
-				 errmsg("the Python module \"multicorn\" found first on sys.path is not the one of this runtime"),
-				 errhint("Another multicorn package shadows it; check the server's PYTHONPATH.")));
-	mc_convert_in_init();
-	mc_convert_out_init();
-	install_signal_relay(native);
-	Py_DECREF(native);
-	python_ready = true;
-}
-
-PyObject *
-mc_multicorn_module(void)
-{
-	if (multicorn_module == NULL)
-		mc_ensure_python();
-	return multicorn_module;
-}
-
-/* A borrowed reference to an attribute of the multicorn package. */
-PyObject *
-mc_attr(const char *name)
-{
-	PyObject   *obj;
-
-	obj = PyObject_GetAttrString(mc_multicorn_module(), name);
-	if (obj == NULL)
-		mc_raise_python_error();
-	Py_DECREF(obj);				/* the module keeps it alive */
-	return obj;
 }
 
 Datum

@@ -5,14 +5,18 @@
  * The runtime embeds CPython in a PostgreSQL backend and exposes the
  * multicorn2 3.2 Python API.  Files, one concern each:
  *
- *	init.c		 module load, handler/validator, interpreter start, signals
+ *	init.c		 module load, the FDW handler and validator
+ *	interp.c	 starting the embedded interpreter, the multicorn package
+ *	signals.c	 relaying cancels, timeouts and terminations to Python
  *	bridge.c	 the boundary between PostgreSQL errors and Python exceptions
  *	instance.c	 options, column definitions and the per-table instance cache
  *	quals.c		 turning restriction clauses into Qual descriptors
  *	planner.c	 GetForeignRelSize / Paths / Plan (path keys, sort, limit)
  *	scan.c		 Begin / Iterate / ReScan / End / Explain of a scan
  *	convert_in.c Datum -> Python (qual values, rows handed to writes)
- *	convert_out.c Python -> Datum (rows returned by execute())
+ *	convert_out*.c Python -> Datum (values returned by execute()); the
+ *				 files and their private header: convert_out.h
+ *	row_reader.c rows returned by execute() -> values/isnull
  *	modify.c	 INSERT / UPDATE / DELETE, batch insert, RETURNING
  *	xact.c		 transaction and subtransaction hooks
  *	import.c	 IMPORT FOREIGN SCHEMA
@@ -45,10 +49,13 @@
 #define MC_RUNTIME_MARKER "ig_fdw-multicorn-runtime"
 extern const char *mc_runtime_marker;
 
-/* ----- init.c ----- */
+/* ----- interp.c ----- */
 extern void mc_ensure_python(void);
 extern PyObject *mc_multicorn_module(void);		/* the "multicorn" package */
 extern PyObject *mc_attr(const char *name);		/* borrowed attr of it */
+
+/* ----- signals.c ----- */
+extern void mc_install_signal_relay(PyObject *native);
 
 /* ----- bridge.c ----- */
 extern PyObject *mc_native_module_create(void);
@@ -129,14 +136,17 @@ extern List *mc_quals_serialize(List *quals);	/* -> fdw_private part */
 extern List *mc_quals_deserialize(List *serialized, List *exprs);
 
 /* ----- convert_in.c ----- */
+extern void mc_convert_in_init(void);
 extern PyObject *mc_datum_to_python(Datum value, bool isnull, Oid typoid);
 
 /* ----- convert_out.c ----- */
 typedef struct MCConverter MCConverter;
+extern void mc_convert_out_init(void);
 extern MCConverter *mc_make_converter(Oid typoid, int32 typmod);
 extern Datum mc_python_to_datum(MCConverter *conv, PyObject *value, bool *isnull,
 								const char *relname, const char *colname);
 
+/* ----- row_reader.c ----- */
 typedef struct MCRowReader
 {
 	const char *relname;
