@@ -51,7 +51,7 @@ def render_table(t):
                                                  if c.choices else ""))
         if c.origin == "metric":
             notes.append("metric `%s`" % c.source_path)
-        if c.writable:
+        if t.writes is not None and c.name in t.writes.columns:
             notes.append("writable")
         if c.doc:
             notes.append(c.doc)
