@@ -119,7 +119,7 @@ def _with_account_source(plan):
     name = plan.table.account_from
     columns = plan.columns if name in plan.columns else plan.columns + [name]
     col = plan.table.column(name)
-    if name == plan.table.source.parent or not col.path:
+    if (plan.mode != "ids" and name == plan.table.source.parent) or not col.path:
         return columns, plan.fields          # the parent id: known from the request
     top, _, sub = col.path.partition(".")
     if any(f == top or f.startswith(top + "{") for f in plan.fields):

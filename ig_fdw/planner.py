@@ -227,10 +227,15 @@ def _time_bounds(plan, spec, f):
             inclusive = True
         else:
             return
-        # until= is exclusive and whole seconds: '<' sends the bound itself; '<=' and '=' send the next
-        # second, so that a row at the bound itself is still asked for
         until = int(value.timestamp())
-        plan.params["until"] = str(until + 1 if inclusive or until != value.timestamp() else until)
+        col = plan.table.column(spec.column)
+        if col is not None and col.origin == "control":
+            # the end of an insights range (until < / <= / = X all mean "up to X"), in whole seconds
+            plan.params["until"] = str(until + 1 if until != value.timestamp() else until)
+        else:
+            # a row filter (media timestamp): until= is exclusive and whole seconds; '<' sends the bound
+            # itself, '<=' and '=' the next second, so that a row at the bound is still asked for
+            plan.params["until"] = str(until + 1 if inclusive or until != value.timestamp() else until)
     col = plan.table.column(spec.column)
     if col is not None and col.origin == "control":
         plan.echo[spec.column] = echo
