@@ -322,7 +322,7 @@ def table_definition(table):
 
 
 def _fan_out_chain(plan):
-    """'comments' or 'comments of media' for nested fan-out plans."""
+    """The fan-out chain, nearest parent first (replies: comments of media)."""
     names = []
     sub = plan.parents_plan
     while sub is not None:

@@ -143,3 +143,8 @@ def test_a_total_over_more_than_thirty_days_is_a_clear_error(ig):
     assert info.value.sqlstate == "22023"
     assert "account_without_breakdown" in str(info.value) and "30 days" in str(info.value)
     assert calls(ig.sandbox) == 0
+
+
+def test_explain_names_the_nested_fan_out(ig):
+    plan = "\n".join(r[0] for r in ig.execute("EXPLAIN SELECT id FROM ig.replies").fetchall())
+    assert "for every row of comments of media" in plan
