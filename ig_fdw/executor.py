@@ -184,10 +184,12 @@ def run_edge(plan, ctx):
     table, src = plan.table, plan.table.source
     params = _params(plan)
     if src.parent == "account":
-        for acct in ctx.accounts(plan.accounts):
+        accounts = ctx.accounts(plan.accounts)
+        firsts = _first_pages(plan, ctx, accounts, params)
+        for acct, first in zip(accounts, firsts):
             path = "%s/%s" % (segment(acct), src.edge)
             try:
-                for obj in ctx.client.paginate(path, params, plan.fields, limit=plan.limit):
+                for obj in _account_edge(ctx, path, params, plan, first):
                     yield build_row(table, plan.columns, obj, {"business_account_id": acct})
             except GraphError as err:
                 if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
@@ -202,6 +204,44 @@ def run_edge(plan, ctx):
             for parent, extra, obj in edge_rows_of_many(ctx, parents, src.edge, params, fields, plan.limit,
                                                         table.page_cap))
     yield from with_accounts(plan, ctx, rows)
+
+
+def page_size(ctx, table):
+    """Rows asked per page: the client's Pagesize, capped by the table's page cap (and 100)."""
+    return min(int(getattr(ctx.client, "pagesize", 100) or 100), 100, table.page_cap or 100)
+
+
+def _first_pages(plan, ctx, accounts, params):
+    """The first page of each account's edge, fetched concurrently (up to
+    MaxConcurrency) when a scan reads several accounts and no LIMIT could
+    make later accounts unnecessary; [None, ...] otherwise (each account is
+    then paged in turn).  A failed page is returned in its slot and raised
+    when its account's rows are reached, so rows stay in account order."""
+    if len(accounts) < 2 or plan.limit is not None:
+        return [None] * len(accounts)
+    query = dict(params)
+    query["limit"] = str(page_size(ctx, plan.table))
+
+    def first(acct):
+        return ctx.client.get("%s/%s" % (segment(acct), plan.table.source.edge), params=query, fields=plan.fields)
+    return ctx.client.map_concurrent(first, accounts, return_exceptions=True)
+
+
+def _account_edge(ctx, path, params, plan, first):
+    """The objects of one account's edge: from its prefetched first page and
+    the cursor after it, or paged from the start."""
+    if first is None:
+        yield from ctx.client.paginate(path, params, plan.fields, limit=plan.limit)
+        return
+    if isinstance(first, BaseException):
+        raise first
+    yield from first.get("data", [])
+    paging = first.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    if paging.get("next") and after:
+        more = dict(params)
+        more["after"] = after
+        yield from ctx.client.paginate(path, more, plan.fields, page_size=page_size(ctx, plan.table))
 
 
 def _parents(plan, ctx):

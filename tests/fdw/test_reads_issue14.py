@@ -148,3 +148,35 @@ def test_a_total_over_more_than_thirty_days_is_a_clear_error(ig):
 def test_explain_names_the_nested_fan_out(ig):
     plan = "\n".join(r[0] for r in ig.execute("EXPLAIN SELECT id FROM ig.replies").fetchall())
     assert "for every row of comments of media" in plan
+
+
+# ---------------------------------------------------------------- concurrency (issue 15, stretch)
+
+def with_latency(sb, ms, fn):
+    sb.reset_stats()
+    sb.app.latency_ms = ms      # so that independent calls overlap in flight
+    try:
+        return fn(), sb.stats()
+    finally:
+        sb.app.latency_ms = 0
+
+
+def test_the_accounts_of_one_scan_are_read_concurrently_in_account_order(ig):
+    a, b = ig.sandbox.accounts[:2]
+
+    def media_of(where):
+        return ig.execute("SELECT business_account_id, id FROM ig.media WHERE %s" % where).fetchall()
+    each = media_of("business_account_id = '%s'" % a) + media_of("business_account_id = '%s'" % b)
+    both, stats = with_latency(ig.sandbox, 50, lambda: media_of("business_account_id IN ('%s', '%s')" % (a, b)))
+    assert both == each                      # complete, account by account, each in the API's order
+    assert {r[0] for r in both} == {a, b}
+    assert stats["max_in_flight"] >= 2
+
+
+def test_the_batches_of_an_id_list_are_read_concurrently_in_input_order(ig):
+    ids = [r[0] for r in ig.execute("SELECT id FROM ig.media LIMIT 120").fetchall()]
+    assert len(ids) == 120
+    rows, stats = with_latency(ig.sandbox, 50, lambda: ig.execute(
+        "SELECT id FROM ig.media WHERE id = ANY(ARRAY[%s])" % in_list(ids)).fetchall())
+    assert [r[0] for r in rows] == ids
+    assert stats["total"] == 3 and stats["max_in_flight"] >= 2
