@@ -71,3 +71,12 @@ def test_the_core_never_chooses_by_table_name():
         assert not re.search(r"""catalog\.get\(\s*["']""", text), name
         for t in set(catalog.names()) - {"media", "insights"}:
             assert not re.search(r"""["']%s["']""" % re.escape(t), text), (name, t)
+
+
+def test_the_catalog_loads_whichever_module_is_imported_first():
+    import subprocess
+    import sys
+    for first in ("ig_fdw.tables.procedures", "ig_fdw.tables", "ig_fdw.procedures", "ig_fdw.catalog.model",
+                  "ig_fdw.catalog"):
+        code = "import %s; from ig_fdw import catalog; assert catalog.get('media') is not None" % first
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
