@@ -180,3 +180,18 @@ def test_the_batches_of_an_id_list_are_read_concurrently_in_input_order(ig):
         "SELECT id FROM ig.media WHERE id = ANY(ARRAY[%s])" % in_list(ids)).fetchall())
     assert [r[0] for r in rows] == ids
     assert stats["total"] == 3 and stats["max_in_flight"] >= 2
+
+
+def test_the_account_of_comments_read_by_media_id_costs_no_extra_call(ig):
+    acct = ig.sandbox.accounts[0]
+    media = [r[0] for r in ig.execute("SELECT id FROM ig.media WHERE comments_count BETWEEN 1 AND 20 "
+                                      "LIMIT 60").fetchall()]
+    assert len(media) == 60
+    ig.sandbox.reset_stats()
+    rows = ig.execute("SELECT * FROM ig.comments WHERE media_id IN (%s) AND business_account_id = '%s'"
+                      % (in_list(media), acct)).fetchall()
+    assert calls(ig.sandbox) == 2            # 49 + 11 media: two batch calls, as without the account
+    assert {r[0] for r in ig.execute("SELECT media_id FROM ig.comments WHERE media_id IN (%s)"
+                                     % in_list(media)).fetchall()} == set(media)
+    assert len(rows) == ig.execute("SELECT count(*) FROM ig.comments WHERE media_id IN (%s)"
+                                   % in_list(media)).fetchone()[0]
