@@ -1,16 +1,22 @@
 """Runs a ScanPlan against the Graph API and yields rows.
 
 One function per source *kind* (node, edge, ids, me, insights, expansion,
-procedure); the catalog entry supplies every table-specific detail.  Rows
-are produced lazily, so a LIMIT stops paging.
+search, procedure); the catalog entry (ig_fdw/tables/) supplies every
+table-specific detail through the fields of its Table.  Rows are produced
+lazily, so a LIMIT stops paging.  The parents of a fan-out are the rows of
+the plan's `parents_plan`, run here like any plan.
+
+Everything the executor needs from outside comes in its ScanContext; it
+never calls back into the FDW class.
 """
 
 import itertools
 
 from ig_fdw.graph.batch import BatchRequest, chunked
-from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound, PermissionDenied
-from ig_fdw.rows import build_row, parse_graph_time
+from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound
+from ig_fdw.rows import build_row
 from ig_fdw import insights as insights_mod
+from ig_fdw import values
 from ig_fdw.values import segment
 
 CHUNK = 50
@@ -21,17 +27,17 @@ class ScanContext:
 
     client: a GraphClient.  accounts: callable(requested ids or None) -> the
     business account ids to read.  notice: callable(message) for NOTICEs.
-    lookup: callable(table name) -> catalog Table (for fan-out).
-    version: the Graph API version ('v22.0').
+    version: the Graph API version ('v22.0').  procedures: callable(name,
+    inputs) -> rows of an OAuth procedure.  check_account: callable(account
+    id, error) -> a clearer error, or None.  noticed: the statement's set of
+    NOTICEs already given.
     """
 
-    def __init__(self, client, accounts, notice, lookup, version, procedures=None, check_account=None,
-                 noticed=None):
+    def __init__(self, client, accounts, notice, version, procedures=None, check_account=None, noticed=None):
         self.client = client
         self.check_account = check_account   # (account id, error) -> a clearer error, or None
         self.accounts = accounts
         self.notice = notice
-        self.lookup = lookup
         self.version = version
         self.procedures = procedures
         self._noticed = set() if noticed is None else noticed   # the FDW shares one per statement
@@ -63,14 +69,16 @@ def execute(plan, ctx):
     return rows
 
 
-def _params(plan, account=None):
-    """Fixed source parameters ('{account}' / '{name}' filled in) and the plan's."""
+def _params(plan, account=None, key_values=None):
+    """Fixed source parameters ('{account}' and '{column}' filled in) and the plan's."""
     params = {}
     for key, value in plan.table.source.params:
         if value == "{account}":
             value = account
         elif value.startswith("{") and value.endswith("}"):
-            continue        # filled per key value by the runner
+            value = (key_values or {}).get(value[1:-1])
+            if value is None:
+                continue        # filled per key value by the runner
         params[key] = value
     params.update({k: v for k, v in plan.params.items() if not plan.table.column(k) or
                    plan.table.column(k).origin != "control" or k in ("since", "until")})
@@ -93,9 +101,59 @@ def _read_many(ctx, ids, fields):
 
 
 def run_ids(plan, ctx):
-    fields = list(dict.fromkeys(plan.fields + ["id"]))
-    for oid, obj in _read_many(ctx, plan.ids, fields):
-        yield build_row(plan.table, plan.columns, obj, {})
+    columns, fields = _with_account_source(plan)
+    fields = list(dict.fromkeys(fields + ["id"]))
+    rows = (build_row(plan.table, columns, obj, {}) for _, obj in _read_many(ctx, plan.ids, fields))
+    return with_accounts(plan, ctx, rows)
+
+
+def _needs_owner(plan):
+    return plan.table.account_from is not None and "business_account_id" in plan.columns
+
+
+def _with_account_source(plan):
+    """(columns, fields) to read: the plan's, plus the table's `account_from`
+    column when the rows' account must be looked up from it."""
+    if not _needs_owner(plan):
+        return plan.columns, plan.fields
+    name = plan.table.account_from
+    columns = plan.columns if name in plan.columns else plan.columns + [name]
+    col = plan.table.column(name)
+    if (plan.mode != "ids" and name == plan.table.source.parent) or not col.path:
+        return columns, plan.fields          # the parent id: known from the request
+    top, _, sub = col.path.partition(".")
+    if any(f == top or f.startswith(top + "{") for f in plan.fields):
+        return columns, plan.fields
+    return columns, plan.fields + ["%s{%s}" % (top, sub) if sub else top]
+
+
+def with_accounts(plan, ctx, rows, size=CHUNK):
+    """Rows read by id or by parent whose business_account_id the answer did
+    not carry: the owner of the media in the table's `account_from` column,
+    asked with one ``?ids=`` call per 50 media (only when the query selects
+    business_account_id), so that PostgreSQL's recheck of a
+    business_account_id filter keeps them."""
+    if not _needs_owner(plan):
+        yield from rows
+        return
+    source = plan.table.account_from
+    extra = source not in plan.columns
+    owners = {}
+    while True:
+        chunk = list(itertools.islice(rows, size))
+        if not chunk:
+            return
+        unknown = list(dict.fromkeys(r[source] for r in chunk if r.get("business_account_id") is None
+                                     and r.get(source) and r[source] not in owners))
+        if unknown:
+            for mid, obj in zip(unknown, ctx.client.get_many(unknown, fields=["id", "owner{id}"])):
+                owners[mid] = None if isinstance(obj, Exception) else (obj.get("owner") or {}).get("id")
+        for row in chunk:
+            if row.get("business_account_id") is None and row.get(source):
+                row["business_account_id"] = owners.get(row[source])
+            if extra:
+                row.pop(source, None)
+            yield row
 
 
 def _account_error(ctx, acct, err):
@@ -126,10 +184,12 @@ def run_edge(plan, ctx):
     table, src = plan.table, plan.table.source
     params = _params(plan)
     if src.parent == "account":
-        for acct in ctx.accounts(plan.accounts):
+        accounts = ctx.accounts(plan.accounts)
+        firsts = _first_pages(plan, ctx, accounts, params)
+        for acct, first in zip(accounts, firsts):
             path = "%s/%s" % (segment(acct), src.edge)
             try:
-                for obj in ctx.client.paginate(path, params, plan.fields, limit=plan.limit):
+                for obj in _account_edge(ctx, path, params, plan, first):
                     yield build_row(table, plan.columns, obj, {"business_account_id": acct})
             except GraphError as err:
                 if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
@@ -139,51 +199,112 @@ def run_edge(plan, ctx):
     if _needs_account(plan):
         params = _params(plan, ctx.accounts(plan.accounts)[0])
     parents = _parents(plan, ctx)
-    for parent, extra, obj in edge_rows_of_many(ctx, parents, src.edge, params, plan.fields, plan.limit,
-                                                src.page_cap):
-        context = dict(extra)
-        context[src.parent] = parent
-        yield build_row(table, plan.columns, obj, context)
+    columns, fields = _with_account_source(plan)
+    # parents given by a qual are media whose owner is the rows' account: asked in the same batch calls
+    owners = plan.parents is not None and _needs_owner(plan) and table.account_from == src.parent
+    rows = (build_row(table, columns, obj, dict(extra, **{src.parent: parent}))
+            for parent, extra, obj in edge_rows_of_many(ctx, parents, src.edge, params, fields, plan.limit,
+                                                        table.page_cap, owners=owners))
+    yield from with_accounts(plan, ctx, rows)
+
+
+def page_size(ctx, table):
+    """Rows asked per page: the client's Pagesize, capped by the table's page cap (and 100)."""
+    return min(int(getattr(ctx.client, "pagesize", 100) or 100), 100, table.page_cap or 100)
+
+
+def _first_pages(plan, ctx, accounts, params):
+    """The first page of each account's edge, fetched concurrently (up to
+    MaxConcurrency) when a scan reads several accounts and no LIMIT could
+    make later accounts unnecessary; [None, ...] otherwise (each account is
+    then paged in turn).  A failed page is returned in its slot and raised
+    when its account's rows are reached, so rows stay in account order."""
+    if len(accounts) < 2 or plan.limit is not None:
+        return [None] * len(accounts)
+    query = dict(params)
+    query["limit"] = str(page_size(ctx, plan.table))
+
+    def first(acct):
+        return ctx.client.get("%s/%s" % (segment(acct), plan.table.source.edge), params=query, fields=plan.fields)
+    return ctx.client.map_concurrent(first, accounts, return_exceptions=True)
+
+
+def _account_edge(ctx, path, params, plan, first):
+    """The objects of one account's edge: from its prefetched first page and
+    the cursor after it, or paged from the start."""
+    if first is None:
+        yield from ctx.client.paginate(path, params, plan.fields, limit=plan.limit)
+        return
+    if isinstance(first, BaseException):
+        raise first
+    yield from first.get("data", [])
+    paging = first.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    if paging.get("next") and after:
+        more = dict(params)
+        more["after"] = after
+        yield from ctx.client.paginate(path, more, plan.fields, page_size=page_size(ctx, plan.table))
 
 
 def _parents(plan, ctx):
-    """[(parent id, context)] from the parent qual, or by walking fan_out."""
+    """[(parent id, context)] from the parent qual, or the rows of the
+    planner's nested plan (each parent with its account)."""
     if plan.parents is not None:
         return [(p, {}) for p in plan.parents]
-    fan = ctx.lookup(plan.fan_out)
-    from ig_fdw.planner import ScanPlan, graph_fields
-    sub = ScanPlan(table=fan, columns=["id", "business_account_id"], filters={},
-                   fields=graph_fields(fan, ["id"]), mode=fan.source.kind, accounts=plan.accounts)
-    if fan.source.kind == "edge" and fan.source.parent != "account":
-        sub.fan_out = fan.source.fan_out
     return ((row["id"], {"business_account_id": row.get("business_account_id")})
-            for row in execute(sub, ctx))
+            for row in execute(plan.parents_plan, ctx))
 
 
-def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None):
+def parent_rows(plan, ctx):
+    """The rows of the plan's parents_plan (media insights without media_id)."""
+    return execute(plan.parents_plan, ctx)
+
+
+def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None, owners=False):
     """Rows of /{parent}/{edge} for many parents: first pages 50 to a batch
-    call, further pages by cursor.  Yields (parent, context, object)."""
+    call, further pages by cursor.  Yields (parent, context, object).  The
+    first page has the size later pages have: the client's Pagesize, capped
+    by the edge's page cap and by the rows still wanted.  owners: the
+    parents are media and the rows' business_account_id is their owner,
+    read by one more item of the same batch (``?ids=...&fields=owner{id}``,
+    49 parents a batch), so no call is added."""
     query = dict(params)
     if fields:
         query["fields"] = ",".join(fields)
-    size = min(limit or 100, 100, page_cap or 100)
+    size = min(int(getattr(ctx.client, "pagesize", 100) or 100), 100, page_cap or 100)
+    if limit is not None:
+        size = max(1, min(size, int(limit)))
     query["limit"] = str(size)
-    for chunk in chunked(parents, CHUNK):
+    for chunk in chunked(parents, CHUNK - 1 if owners else CHUNK):
         reqs = [BatchRequest("GET", "%s/%s" % (segment(p), edge), dict(query)) for p, _ in chunk]
+        if owners:
+            reqs.append(BatchRequest("GET", "", {"ids": ",".join(segment(p) for p, _ in chunk),
+                                                 "fields": "id,owner{id}"}))
         bodies = ctx.client.batch(reqs)
+        found = _owners(bodies.pop()) if owners else {}
         for (parent, extra), body in zip(chunk, bodies):
             if isinstance(body, NotFound):
                 continue
             if isinstance(body, Exception):
                 raise body
+            if found.get(parent):
+                extra = dict(extra, business_account_id=found[parent])
             for obj in body.get("data", []):
                 yield parent, extra, obj
             after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
             if (body.get("paging") or {}).get("next") and after:
                 more = dict(params)
                 more["after"] = after
-                for obj in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=limit):
+                for obj in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=limit,
+                                               page_size=size):
                     yield parent, extra, obj
+
+
+def _owners(body):
+    """media id -> owner id from an ``?ids=`` answer (an error: no owners; the ids are asked again later)."""
+    if not isinstance(body, dict):
+        return {}
+    return {mid: (obj.get("owner") or {}).get("id") for mid, obj in body.items() if isinstance(obj, dict)}
 
 
 # ---------------------------------------------------------------- expansion
@@ -198,6 +319,9 @@ def run_expansion(plan, ctx):
     inner = [f for f in plan.fields if f != src.edge]
     for acct in ctx.accounts(plan.accounts):
         for key in keys:
+            # the value goes inside a field expansion: only its column's kind may pass (a ')' or a '{'
+            # would change the request); the planner checked it too, this is where it is used
+            key = values.check_column(table, qual.column, key)
             if src.edge:   # the nested media edge of business discovery
                 spec = "%s.%s(%s){%s.limit(%d){%s}}" % (expansion, key_column, key, src.edge,
                                                          min(plan.limit or 100, 100), ",".join(inner or ["id"]))
@@ -230,14 +354,14 @@ def _expansion_rows(plan, ctx, acct, key, key_column, spec, expansion):
 
 
 def run_search(plan, ctx):
-    """GET /{edge}?user_id={account}&q=<value>: one call per searched value."""
+    """GET /{edge}?<the Source's params>: one call per searched value, as
+    the first account (hashtag search names the searching account)."""
     table, src = plan.table, plan.table.source
     qual = [q for q in table.quals if q.role == "param"][0]
     for acct in ctx.accounts(plan.accounts)[:1]:
         for value in plan.filter_values(qual.column) or []:
-            params = {"user_id": acct}
-            for key, template in src.params:
-                params[key] = value if template == "{%s}" % qual.column else template
+            params = _params(plan, acct, {qual.column: value})
+            params.pop(qual.param or qual.column, None)     # the value goes as the template says, not as itself
             body = ctx.client.get(src.edge, params=params)
             for obj in body.get("data", []):
                 yield build_row(table, plan.columns, obj, {"business_account_id": acct, qual.column: value})
@@ -256,9 +380,9 @@ def run_procedure(plan, ctx):
 def run_insights(plan, ctx):
     spec = plan.table.source.insights
     if spec.target == "media":
-        return insights_mod.media_insight_rows(plan, ctx)
+        parents = parent_rows(plan, ctx) if plan.parents is None else None
+        return insights_mod.media_insight_rows(plan, ctx, parents)
     return insights_mod.account_insight_rows(plan, ctx)
 
 
-__all__ = ["ScanContext", "execute", "edge_rows_of_many", "parse_graph_time", "GraphError",
-           "PermissionDenied"]
+__all__ = ["ScanContext", "execute", "edge_rows_of_many"]

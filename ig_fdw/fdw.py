@@ -1,10 +1,14 @@
 """InstagramFDW: the Multicorn class PostgreSQL talks to.
 
 Data flows one way: options -> auth (token provider) -> planner (quals,
-columns, sort, limit -> a ScanPlan) -> Graph client -> rows.  Each foreign
-table names its catalog entry with the table option `table`; the class holds
-no per-table code.  It runs unchanged on upstream multicorn2 and on the
-project's runtime (pgext/), using the runtime's extras when present.
+columns, sort, limit -> a ScanPlan) -> executor (Graph client) -> rows.
+Each foreign table names its catalog entry with the table option `table`;
+what differs between tables (keys, metrics, page caps, write handler) is
+read from the fields of that entry (ig_fdw/tables/), never chosen by table
+name here.  The executor gets what it needs (client, accounts, NOTICE
+function) in a ScanContext and never calls back into this class.  It runs
+unchanged on upstream multicorn2 and on the project's runtime (pgext/),
+using the runtime's extras when present.
 """
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
@@ -117,7 +121,7 @@ class InstagramFDW(ForeignDataWrapper):
         conn = self.conn
         conn.begin_scan()
         self._executed = True
-        ctx = executor.ScanContext(conn.client, conn.accounts, _notice, catalog.get, conn.opts.version,
+        ctx = executor.ScanContext(conn.client, conn.accounts, _notice, conn.opts.version,
                                    procedures=self._procedure, check_account=conn.check_account,
                                    noticed=self._noticed)
         rows = self._naming_scope(conn.counting(lambda: executor.execute(plan, ctx)))
@@ -239,6 +243,16 @@ def table_definition(table):
     return TableDefinition(table.name, columns=columns, options={"table": table.name})
 
 
+def _fan_out_chain(plan):
+    """The fan-out chain, nearest parent first (replies: comments of media)."""
+    names = []
+    sub = plan.parents_plan
+    while sub is not None:
+        names.append(sub.table.name)
+        sub = sub.parents_plan
+    return " of ".join(names)
+
+
 def describe_plan(plan):
     """EXPLAIN lines: endpoint, fields, pushed filters, expected calls."""
     src = plan.table.source
@@ -261,12 +275,12 @@ def describe_plan(plan):
                 src.parent, src.edge, n, src.parent, -(-n // 50), "" if n <= 50 else "s"))
         else:
             lines.append("Graph: GET /{%s}/%s for every row of %s (fan-out, 50 per batch call)" % (
-                src.parent, src.edge, plan.fan_out))
+                src.parent, src.edge, _fan_out_chain(plan)))
     elif plan.mode == "insights":
         spec = src.insights
         if spec.target == "media":
             who = ("%d media" % len(plan.parents)) if plan.parents is not None else \
-                "every media of %s (fan-out)" % (src.fan_out or "media")
+                "every media of %s (fan-out)" % _fan_out_chain(plan)
             lines.append("Graph: GET /{media_id}/insights for %s (batched, 50 per call)" % who)
         else:
             lines.append("Graph: GET /{%s}/insights" % ("object_id" if plan.parents else "business_account_id"))

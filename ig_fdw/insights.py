@@ -1,8 +1,10 @@
 """Insights: which metrics to ask for, and flattening the answers to rows.
 
-Metric sets follow the reference facts (shared/reference §2.11): valid by
-media surface, removed from a Graph API version on.  A wide table asks only
-for the metrics valid for each media's surface and the configured version.
+Which media metrics exist (by media surface, removed from a Graph API
+version on) is declared with the media insights tables
+(ig_fdw/tables/media_insights.py, ``table.metrics``).  A wide table asks
+only for the metrics valid for each media's surface and the configured
+version.
 Missing data is NULL, never 0.  Per-media errors that mean "unavailable"
 (code 10 for stories with few viewers, subcode 2108006 for media older than
 the business account) give a row of NULLs and one NOTICE; a metric the API
@@ -30,59 +32,10 @@ from ig_fdw.graph.batch import BatchRequest, chunked
 from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound
 from ig_fdw.rows import build_row, parse_graph_time
 
-FEED, REELS, STORY = "FEED", "REELS", "STORY"
-
-#: metric -> (surfaces where valid, first API version where it is gone or None)
-MEDIA_METRICS = {
-    "views": ({FEED, REELS, STORY}, None),
-    "reach": ({FEED, REELS, STORY}, None),
-    "total_interactions": ({FEED, REELS, STORY}, None),
-    "saved": ({FEED, REELS}, None),
-    "likes": ({FEED, REELS}, None),
-    "comments": ({FEED, REELS}, None),
-    "shares": ({FEED, REELS, STORY}, None),
-    "follows": ({FEED, STORY}, None),
-    "profile_visits": ({FEED, STORY}, None),
-    "profile_activity": ({FEED, STORY}, None),
-    "replies": ({STORY}, None),
-    "navigation": ({STORY}, None),
-    "ig_reels_avg_watch_time": ({REELS}, None),
-    "ig_reels_video_view_total_time": ({REELS}, None),
-    "impressions": ({FEED, STORY}, 22),
-    "plays": ({REELS}, 22),
-    "video_views": ({FEED}, 21),
-}
-
-
-def version_number(version):
-    match = re.match(r"v?(\d+)", str(version or ""))
-    return int(match.group(1)) if match else 99
-
-
-def surface_of(media_type, product_type):
-    if product_type == "STORY":
-        return STORY
-    if product_type == "REELS":
-        return REELS
-    return FEED
-
-
-def removed_metrics(requested, version):
-    """(metric, version it was removed in) for requested metrics the
-    configured API version no longer has."""
-    v = version_number(version)
-    out = []
-    for name in requested:
-        spec = MEDIA_METRICS.get(name)
-        if spec and spec[1] is not None and v >= spec[1]:
-            out.append((name, spec[1]))
-    return out
-
-
 def notice_removed(plan, ctx, wanted):
     """One NOTICE per statement for the selected metric columns that are
     NULL because the configured Version removed the metric."""
-    gone = removed_metrics(wanted, ctx.version)
+    gone = plan.table.metrics.removed(wanted, ctx.version)
     if not gone:
         return
     names = ", ".join("%s.%s" % (plan.table.name, m) for m, _ in gone)
@@ -91,17 +44,6 @@ def notice_removed(plan, ctx, wanted):
                     "ig_fdw: %s %s NULL: the Graph API removed %s in %s (Version is %s)"
                     % (names, "is" if len(gone) == 1 else "are", "it" if len(gone) == 1 else "them",
                        " and ".join("v%d.0" % v for v in since), ctx.version))
-
-
-def metrics_for(requested, surface, version):
-    """The requested metrics the API accepts for this surface and version."""
-    v = version_number(version)
-    out = []
-    for name in requested:
-        spec = MEDIA_METRICS.get(name)
-        if spec and surface in spec[0] and (spec[1] is None or v < spec[1]):
-            out.append(name)
-    return out
 
 
 def flatten(body, object_id):
@@ -141,39 +83,33 @@ def _metric_columns(table, columns):
 
 # ----------------------------------------------------------------- media
 
-def media_insight_rows(plan, ctx):
+def media_insight_rows(plan, ctx, parents=None):
+    """Rows of a media insights table.  The metric rules are the table's
+    (``table.metrics``, ig_fdw/tables/media_insights.py).  `parents`: the
+    rows of the planner's nested plan over the media (id, media_type,
+    media_product_type, business_account_id) when no media_id was given."""
     table = plan.table
-    spec = table.source.insights
+    rules, spec = table.metrics, table.source.insights
     wanted = [table.column(c).source_path for c in _metric_columns(table, plan.columns)]
     notice_removed(plan, ctx, wanted)
-    if plan.parents is not None and wanted and _same_on_every_surface(spec, wanted, ctx.version):
+    if plan.parents is not None and wanted and rules.same_on_every_surface(spec, wanted, ctx.version):
         yield from _media_rows_in_one_call(plan, ctx, wanted)
         return
-    targets = _targets_by_ids(plan, ctx, plan.parents) if plan.parents is not None else _fan_out_targets(plan, ctx)
+    if plan.parents is not None:
+        targets = _targets_by_ids(plan, ctx, plan.parents)
+    else:
+        targets = ((row["id"], row, {"business_account_id": row.get("business_account_id")})
+                   for row in parents if rules.in_scope(spec, row))
     for chunk in chunked(targets, 50):
         yield from _media_chunk(plan, ctx, chunk, wanted)
-
-
-def _surfaces(spec):
-    """The surfaces a media insights table covers (the media edge: feed and reels)."""
-    if spec.product_types:
-        return {surface_of(None, p) for p in spec.product_types}
-    return {FEED, REELS}
-
-
-def _same_on_every_surface(spec, wanted, version):
-    """True when the metrics to ask do not depend on each media's type."""
-    surfaces = _surfaces(spec)
-    valid = [set(metrics_for(wanted, s, version)) for s in surfaces]
-    return all(v == valid[0] for v in valid)
 
 
 def _media_rows_in_one_call(plan, ctx, wanted):
     """Known ids whose metrics do not depend on the media type: the type and
     the insights come in one ?ids= call per 50 media (field expansion).  An
     id the expansion fails for is asked again the two-step way."""
-    spec = plan.table.source.insights
-    ask = metrics_for(wanted, next(iter(_surfaces(spec))), ctx.version)
+    rules, spec = plan.table.metrics, plan.table.source.insights
+    ask = rules.valid(wanted, next(iter(rules.surfaces(spec))), ctx.version)
     fields = ["id", "media_type", "media_product_type", "owner{id}"]
     if ask:
         fields.append("insights.metric(%s)" % ",".join(ask))
@@ -184,7 +120,7 @@ def _media_rows_in_one_call(plan, ctx, wanted):
         if isinstance(obj, Exception):
             retry.append(mid)
             continue
-        if _in_scope(spec, obj):
+        if rules.in_scope(spec, obj):
             values = {r["metric"]: r["value_json"] for r in flatten(obj.get("insights"), mid)}
             yield _media_row(plan, mid, obj, {"business_account_id": (obj.get("owner") or {}).get("id")}, values)
     if retry:
@@ -194,35 +130,15 @@ def _media_rows_in_one_call(plan, ctx, wanted):
 
 def _targets_by_ids(plan, ctx, ids):
     """(media id, object, context) for the given media ids that are in scope."""
-    spec = plan.table.source.insights
+    rules, spec = plan.table.metrics, plan.table.source.insights
     fields = ["id", "media_type", "media_product_type", "owner{id}"]
     for mid, obj in zip(ids, ctx.client.get_many(ids, fields=fields)):
         if isinstance(obj, NotFound):
             continue
         if isinstance(obj, Exception):
             raise obj
-        if _in_scope(spec, obj):
+        if rules.in_scope(spec, obj):
             yield mid, obj, {"business_account_id": (obj.get("owner") or {}).get("id")}
-
-
-def _fan_out_targets(plan, ctx):
-    """Every media of the accounts (the table's fan_out edge) that is in scope."""
-    spec = plan.table.source.insights
-    media = ctx.lookup(plan.table.source.fan_out or "media")
-    for acct in ctx.accounts(plan.accounts):
-        path = "%s/%s" % (acct, media.source.edge)
-        fields = ["id", "media_type", "media_product_type", "timestamp"]
-        for obj in ctx.client.paginate(path, {}, fields):
-            if _in_scope(spec, obj):
-                yield obj["id"], obj, {"business_account_id": acct}
-
-
-def _in_scope(spec, obj):
-    if spec.media_types and obj.get("media_type") not in spec.media_types:
-        return False
-    if spec.product_types and obj.get("media_product_type") not in spec.product_types:
-        return False
-    return True
 
 
 def _unavailable(err):
@@ -249,9 +165,10 @@ def _rejected_metric(err, metrics):
 
 def _media_chunk(plan, ctx, chunk, wanted):
     table = plan.table
+    rules = table.metrics
     asks = {}
     for mid, obj, _ in chunk:
-        asks[mid] = metrics_for(wanted, surface_of(obj.get("media_type"), obj.get("media_product_type")),
+        asks[mid] = rules.valid(wanted, rules.surface_of(obj.get("media_type"), obj.get("media_product_type")),
                                 ctx.version)
     answers = {}
     todo = [mid for mid, _, _ in chunk if asks[mid]]
@@ -488,30 +405,32 @@ def account_insight_rows(plan, ctx):
     table, spec = plan.table, plan.table.source.insights
     params = _account_params(plan)
     params.pop("metric", None)
-    plan.notices = []
     metrics = _requested_metrics(plan, _account_params(plan))
     for message in plan.notices:
         ctx.notice_once(message, message)
     if not metrics:
         return
     check_retention(plan, ctx, params)
+    windows = list(_days(params)) if spec.daily else _windows(plan, params)
     if plan.parents is not None:
         targets = [(oid, None) for oid in plan.parents]
     else:
         targets = [(acct, acct) for acct in ctx.accounts(plan.accounts)]
     for object_id, acct in targets:
-        if spec.daily:
-            long_rows = []
-            for day_params in _days(params):
-                body = _get_insights(plan, ctx, object_id, day_params, metrics)
-                for r in flatten(body, object_id) if body else []:
-                    r["end_time"] = parse_graph_time(int(day_params["until"]))
-                    long_rows.append(r)
-        else:
-            body = _get_insights(plan, ctx, object_id, params, metrics)
-            if body is None:
-                continue
-            long_rows = flatten(body, object_id)
+        bodies = _get_windows(plan, ctx, object_id, windows, metrics)
+        if not spec.daily and all(body is None for body in bodies):
+            continue
+        long_rows = []
+        seen = set()
+        for window, body in zip(windows, bodies):
+            for r in flatten(body, object_id) if body else []:
+                if spec.daily:
+                    r["end_time"] = parse_graph_time(int(window["until"]))
+                key = (r["metric"], r["end_time"], r["breakdown"], tuple(r["dimension_values"]))
+                if r["end_time"] is not None and key in seen:
+                    continue        # a value at the boundary of two windows
+                seen.add(key)
+                long_rows.append(r)
         echo = dict(params)
         echo.update({k: v for k, v in plan.echo.items() if v is not None})
         echo["business_account_id"] = acct
@@ -534,15 +453,90 @@ def account_insight_rows(plan, ctx):
 
 
 def _days(params):
-    """One-day windows from since to until (default: 7 days)."""
+    """One-day windows: every whole day from since's day up to until
+    (default: 7 days), at least one.  ``until < '2024-01-08'`` (or ``=``,
+    or ``<=``) is 7 days, Jan 1 to Jan 7: a day is asked when it ends by
+    until (the second the planner adds to an inclusive until does not add
+    a day)."""
     since = int(params["since"]) // DAY * DAY
-    until = int(params.get("until") or since + 7 * DAY)
+    until = int(params.get("until") or since + 7 * DAY) // DAY * DAY
     day = since
-    while day < until:
+    while day < max(until, since + DAY):
         p = dict(params)
         p["since"], p["until"] = str(day), str(day + DAY)
         yield p
         day += DAY
+
+
+#: the longest since..until range one insights call may have (Meta: "There cannot be more than 30 days")
+MAX_RANGE_DAYS = 30
+
+
+def _windows(plan, params):
+    """The since/until windows of one insights call each: the range itself,
+    or, when it is longer than the API allows, consecutive windows of at
+    most 30 days (time series only: a total over a range is not the sum of
+    totals over its parts, so a long range there is a clear error)."""
+    if "since" not in params or "until" not in params:
+        return [params]
+    since, until = int(params["since"]), int(params["until"])
+    if until - since <= MAX_RANGE_DAYS * DAY:
+        return [params]
+    if not _splittable(params):
+        raise InsightsLimit(
+            "%s: since %s to until %s is more than %d days, the longest range the Graph API gives a total "
+            "for (metric_type %s, period %s)" % (plan.table.name, _since_text(params), _time_text(until),
+                                                  MAX_RANGE_DAYS, params.get("metric_type") or "default",
+                                                  params.get("period") or "day"),
+            hint="Filter since and until at most %d days apart (a total over a longer range is not the sum "
+                 "of totals over its parts), or use a daily time series." % MAX_RANGE_DAYS)
+    out = []
+    start = since
+    while start < until:
+        p = dict(params)
+        p["since"], p["until"] = str(start), str(min(start + MAX_RANGE_DAYS * DAY, until))
+        out.append(p)
+        start += MAX_RANGE_DAYS * DAY
+    return out
+
+
+def _splittable(params):
+    """A time series (values by end_time) can be asked in parts and joined."""
+    return params.get("metric_type") in (None, "default", "time_series") and "breakdown" not in params and \
+        params.get("period") not in ("lifetime", "total_over_range")
+
+
+def _time_text(epoch):
+    return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def _get_windows(plan, ctx, object_id, windows, metrics):
+    """The insights of every window, fetched concurrently (up to the
+    client's MaxConcurrency) and returned in window order.  NOTICEs raised
+    on the workers are given afterwards, on the calling thread (the only
+    one that may talk to PostgreSQL)."""
+    if len(windows) == 1:
+        return [_get_insights(plan, ctx, object_id, windows[0], metrics)]
+    deferred = _DeferredNotices(ctx)
+    bodies = ctx.client.map_concurrent(lambda w: _get_insights(plan, deferred, object_id, w, metrics), windows)
+    deferred.replay()
+    return bodies
+
+
+class _DeferredNotices:
+    """A ScanContext stand-in for worker threads: NOTICEs are kept, in order, for `replay()`."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self.client, self.version = ctx.client, ctx.version
+        self._notes = []
+
+    def notice_once(self, key, message):
+        self._notes.append((key, message))
+
+    def replay(self):
+        for key, message in self._notes:
+            self._ctx.notice_once(key, message)
 
 
 def _pivot(table, columns, long_rows, echo):

@@ -2,14 +2,18 @@
 Graph API: which objects, which edge, which fields and parameters.
 
 The planner only reads the catalog entry; it never calls the API.  Its
-result, a `ScanPlan`, is also what EXPLAIN prints.
+result, a `ScanPlan`, is also what EXPLAIN prints.  It is the only planner:
+when a table's rows hang off the rows of another table (comments of every
+media, insights of every media, replies of every comment), the plan holds
+the plan of that other table (`ScanPlan.parents_plan`), built here and run
+by the executor for every consumer, insights included.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ig_fdw import values
+from ig_fdw import catalog, values
 
 UTC = datetime.timezone.utc
 
@@ -111,7 +115,7 @@ class ScanPlan:
     mode: str                           # 'ids' | 'edge' | 'node' | 'insights' | 'me' | 'expansion' | 'procedure'
     ids: Optional[List[str]] = None     # direct reads
     parents: Optional[List[str]] = None # parent ids given by quals
-    fan_out: Optional[str] = None       # table walked for parents
+    parents_plan: Optional["ScanPlan"] = None   # no parent ids given: the plan whose rows are the parents
     accounts: Optional[List[str]] = None  # business_account_id filter
     params: Dict[str, str] = field(default_factory=dict)
     echo: Dict[str, object] = field(default_factory=dict)   # control column -> the filter's own value
@@ -119,6 +123,7 @@ class ScanPlan:
     offset: int = 0                     # rows to skip (can_limit() said yes: PostgreSQL does not)
     sort_desc: bool = False
     empty: bool = False                 # contradictory quals: nothing can match
+    notices: List[str] = field(default_factory=list)   # NOTICEs the plan explains itself with (once each)
 
     def filter_values(self, column):
         f = self.filters.get(column)
@@ -171,13 +176,29 @@ def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
         if f.values == []:
             plan.empty = True
     _check_required(table, plan)
-    if src.kind == "edge" and plan.parents is None and src.parent != "account" and plan.mode != "ids":
-        plan.fan_out = src.fan_out
+    if plan.parents is None and plan.mode != "ids" and src.fan_out and src.parent != "account":
+        plan.parents_plan = parents_plan(table, plan.accounts)
     if limit is not None:
         plan.limit = int(limit) + int(offset or 0)
         plan.offset = int(offset or 0)
     if sortkeys:
         plan.sort_desc = bool(sortkeys[0].is_reversed)
+    return plan
+
+
+def parents_plan(table, accounts):
+    """The plan of the table whose rows are `table`'s parents (its Source's
+    fan_out), itself nested when those rows have parents too (replies ->
+    comments -> media).  Parents carry their account; media insights also
+    need each media's type to choose its metrics."""
+    parent = catalog.get(table.source.fan_out)
+    columns = ["id", "business_account_id"]
+    if table.source.insights is not None and table.source.insights.target == "media":
+        columns += ["media_type", "media_product_type"]
+    plan = ScanPlan(table=parent, columns=columns, filters={}, fields=graph_fields(parent, columns),
+                    mode=parent.source.kind, accounts=accounts)
+    if parent.source.fan_out and parent.source.parent != "account":
+        plan.parents_plan = parents_plan(parent, accounts)
     return plan
 
 
@@ -200,12 +221,21 @@ def _time_bounds(plan, spec, f):
         if f.upper:
             value = as_datetime(f.upper[0])
             echo = value if f.upper[1] else value - tick
+            inclusive = f.upper[1]
         elif f.values and len(f.values) == 1:
             value = echo = as_datetime(f.values[0])
+            inclusive = True
         else:
             return
-        # until= is exclusive; widen by a second so an inclusive bound keeps its row
-        plan.params["until"] = str(int(value.timestamp()) + 1)
+        until = int(value.timestamp())
+        col = plan.table.column(spec.column)
+        if col is not None and col.origin == "control":
+            # the end of an insights range (until < / <= / = X all mean "up to X"), in whole seconds
+            plan.params["until"] = str(until + 1 if until != value.timestamp() else until)
+        else:
+            # a row filter (media timestamp): until= is exclusive and whole seconds; '<' sends the bound
+            # itself, '<=' and '=' the next second, so that a row at the bound is still asked for
+            plan.params["until"] = str(until + 1 if inclusive or until != value.timestamp() else until)
     col = plan.table.column(spec.column)
     if col is not None and col.origin == "control":
         plan.echo[spec.column] = echo

@@ -22,12 +22,12 @@ import threading
 import time
 
 from ig_fdw.graph.redact import redact, register_secret
+from ig_fdw.tables.procedures import SIGNATURES, Param as Column  # noqa: F401 (Column: the old name)
 
 from . import auth
 from .auth import oauth
 from .auth.errors import AuthError
 
-Column = collections.namedtuple("Column", "name type required")
 ProcedureSpec = collections.namedtuple("ProcedureSpec", "name cdata_name inputs outputs fn doc")
 
 
@@ -123,40 +123,17 @@ def clear_cache(opts, inputs, token_provider_factory=None):
     return [{"cleared": n}]
 
 
-PROCEDURES = collections.OrderedDict([
-    ("get_oauth_authorization_url", ProcedureSpec(
-        "get_oauth_authorization_url", "GetOAuthAuthorizationURL",
-        [Column("AuthMode", "text", False), Column("CallbackURL", "text", False), Column("Scope", "text", False),
-         Column("State", "text", False)],
-        [Column("URL", "text", True)],
-        get_oauth_authorization_url,
-        "The URL to open to authorize the app (AuthMode WEB|APP; CallbackURL, Scope default to the options).")),
-    ("get_oauth_access_token", ProcedureSpec(
-        "get_oauth_access_token", "GetOAuthAccessToken",
-        [Column("AuthMode", "text", False), Column("Verifier", "text", False), Column("CallbackURL", "text", False),
-         Column("Scope", "text", False), Column("State", "text", False)],
-        [Column("OAuthAccessToken", "text", True), Column("OAuthRefreshToken", "text", True),
-         Column("ExpiresIn", "integer", True)],
-        get_oauth_access_token,
-        "Exchange the code (Verifier) for a long-lived token and store it in the settings file. "
-        "ExpiresIn: seconds, -1 = never.")),
-    ("refresh_oauth_access_token", ProcedureSpec(
-        "refresh_oauth_access_token", "RefreshOAuthAccessToken",
-        [Column("OAuthRefreshToken", "text", False)],
-        [Column("OAuthAccessToken", "text", True), Column("OAuthRefreshToken", "text", True),
-         Column("ExpiresIn", "integer", True)],
-        refresh_oauth_access_token,
-        "Refresh the stored token now (or the given OAuthRefreshToken, which for Meta is the long-lived "
-        "access token itself).")),
-    ("clear_cache", ProcedureSpec(
-        "clear_cache", "ClearCache", [], [Column("Cleared", "integer", True)], clear_cache,
-        "Empty the response cache (CacheTTL) of the current backend; returns the number of entries dropped. "
-        "Other backends keep theirs until it expires.")),
-])
+FUNCTIONS = {
+    "get_oauth_authorization_url": get_oauth_authorization_url,
+    "get_oauth_access_token": get_oauth_access_token,
+    "refresh_oauth_access_token": refresh_oauth_access_token,
+    "clear_cache": clear_cache,
+}
 
-# Lower-cased output column names are the row dict keys.
-for _spec in PROCEDURES.values():
-    assert all(c.name.lower() == c.name.lower().strip() for c in _spec.outputs)
+# The signatures (inputs, outputs, docs) are declared with the tables (ig_fdw/tables/procedures.py).
+PROCEDURES = collections.OrderedDict(
+    (sig.name, ProcedureSpec(sig.name, sig.cdata_name, sig.inputs, sig.outputs, FUNCTIONS[sig.name], sig.doc))
+    for sig in SIGNATURES)
 
 
 def by_name(name):

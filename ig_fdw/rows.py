@@ -71,9 +71,7 @@ def build_row(table, columns, obj, context):
         col = table.column(name)
         if col is None:
             continue
-        if col.origin == "raw":
-            value = obj
-        elif col.origin in ("context", "control"):
+        if col.origin in ("context", "control"):
             value = context.get(name)
             if value is None and col.path and obj is not None:
                 value = dig(obj, col.path)

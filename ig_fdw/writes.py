@@ -38,6 +38,7 @@ from ig_fdw.values import segment
 from ig_fdw.comment_rules import shorten
 from ig_fdw.graph.errors import AmbiguousWrite, GraphError, NotFound
 from ig_fdw.rows import build_row, coerce
+from ig_fdw.catalog.model import resolve
 
 try:  # the runtime's cancel hook (feature-detected: absent on old multicorn2)
     from multicorn.utils import check_interrupts as _check_interrupts
@@ -134,32 +135,6 @@ class RecentRows(object):
         return self._rows.get(str(rowid))
 
 
-# ------------------------------------------------------------------ specs
-
-class Spec(object):
-    """What one table accepts: per operation, the columns a row may set."""
-
-    def __init__(self, handler, insert=None, update=None, required=(), other=None):
-        self.handler = handler
-        self.insert = tuple(insert) if insert is not None else None   # None: no INSERT
-        self.update = tuple(update) if update is not None else None
-        self.required = tuple(required)
-        self.other = other     # hint for operations this table does not do
-
-
-def _handlers():
-    return {
-        "comments": Spec(_Comments, insert=("media_id", "text"), update=("hidden",), required=("media_id", "text")),
-        "replies": Spec(_Replies, insert=("comment_id", "text"), update=("hidden",), required=("comment_id", "text")),
-        "ig_media": Spec(_IgMedia, insert=None, update=("is_comment_enabled",),
-                         other="To publish, INSERT INTO media (image_url | video_url | children, caption, "
-                               "media_type)."),
-        "media": Spec(_Media, insert=("image_url", "video_url", "cover_url", "children", "share_to_feed",
-                                      "caption", "media_type", "business_account_id"), update=None,
-                      other="media publishes (INSERT); UPDATE is_comment_enabled and DELETE go through ig_media."),
-    }
-
-
 # ------------------------------------------------------------------ writer
 
 class _Statement(object):
@@ -188,8 +163,8 @@ class Writer(object):
         self.conn = conn
         self.notice = notice
         self.mode = write_mode(fdw_options)
-        self.spec = _handlers().get(table.name)
-        self.handler = self.spec.handler(self) if self.spec else None
+        self.spec = table.writes      # what the table accepts, declared with it (ig_fdw/tables/)
+        self.handler = resolve(table.writer)(self) if table.writer else None
         self.recent = None
         self._stmt = _Statement()
         self._statement_no = 0

@@ -1,25 +1,41 @@
 """The catalog: every foreign table ig_fdw offers, as data.
 
-Adding a table means adding an entry here (or in a module imported here);
-the FDW core has no per-table code.  `docs/tables.md` is generated from these
+The entries live in ig_fdw/tables/, one module per table family; adding a
+table means adding an entry there and to ig_fdw.tables.ALL.  The FDW core
+reaches a table only through the fields of its entry.  `docs/tables.md` is generated from these
 entries (`python -m ig_fdw.catalog.docs`).
 """
 
 from collections import OrderedDict
 
-from ig_fdw.catalog.model import Column, InsightsSpec, KeyQual, Source, Table, EQ, IN, RANGE  # noqa: F401
-from ig_fdw.catalog import tables as _tables
+from ig_fdw.catalog.model import Column, InsightsSpec, KeyQual, Source, Table, Writes, EQ, IN, RANGE  # noqa: F401
 
-__all__ = ["TABLES", "get", "names", "Column", "InsightsSpec", "KeyQual", "Source", "Table", "EQ", "IN",
-           "RANGE"]
+__all__ = ["TABLES", "get", "names", "Column", "InsightsSpec", "KeyQual", "Source", "Table", "Writes", "EQ",
+           "IN", "RANGE"]
 
-TABLES = OrderedDict((t.name, t) for t in _tables.ALL)
+_TABLES = None
+
+
+def _all():
+    """name -> Table, built on first use: the table modules import this package's model, so the
+    package cannot import them while it loads (whichever of the two is imported first)."""
+    global _TABLES
+    if _TABLES is None:
+        from ig_fdw import tables
+        _TABLES = OrderedDict((t.name, t) for t in tables.ALL)
+    return _TABLES
+
+
+def __getattr__(name):
+    if name == "TABLES":
+        return _all()
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 def get(name):
     """The Table named `name`, or None."""
-    return TABLES.get(name)
+    return _all().get(name)
 
 
 def names():
-    return list(TABLES)
+    return list(_all())

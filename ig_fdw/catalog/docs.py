@@ -1,8 +1,13 @@
-"""Render docs/tables.md from the catalog, so the reference cannot drift.
+"""Render docs/tables.md from the table modules (ig_fdw/tables/), so the
+reference cannot drift.
 
     python -m ig_fdw.catalog.docs > docs/tables.md
 """
 
+import pkgutil
+import importlib
+
+from ig_fdw import tables as tables_pkg
 from ig_fdw.catalog import TABLES
 
 ROLE_TEXT = {
@@ -19,8 +24,21 @@ def _ops(ops):
     return ", ".join("`%s`" % ("IN" if o == "IN" else o) for o in ops)
 
 
-def render_table(t):
+def defined_in():
+    """table name -> the module of ig_fdw/tables/ that declares it."""
+    out = {}
+    for info in pkgutil.iter_modules(tables_pkg.__path__):
+        module = importlib.import_module("ig_fdw.tables." + info.name)
+        for value in list(vars(module).values()) + list(getattr(module, "PROCEDURE_TABLES", ())):
+            if getattr(value, "name", None) in TABLES and value is TABLES[value.name]:
+                out.setdefault(value.name, "ig_fdw/tables/%s.py" % info.name)
+    return out
+
+
+def render_table(t, module=None):
     out = ["## %s" % t.name, "", t.doc, ""]
+    if module:
+        out += ["Declared in `%s`." % module, ""]
     if t.reference:
         out += ["Reference connector object: **%s**." % t.reference, ""]
     src = t.source
@@ -51,7 +69,7 @@ def render_table(t):
                                                  if c.choices else ""))
         if c.origin == "metric":
             notes.append("metric `%s`" % c.source_path)
-        if c.writable:
+        if t.writes is not None and c.name in t.writes.columns:
             notes.append("writable")
         if c.doc:
             notes.append(c.doc)
@@ -67,7 +85,8 @@ def render_table(t):
 
 def render():
     out = ["# Table reference", "",
-           "Generated from `ig_fdw/catalog` by `python -m ig_fdw.catalog.docs` — do not edit by hand.", "",
+           "Generated from the table modules in `ig_fdw/tables/` (one per table family: columns, keys, "
+           "writes, metric rules) by `python -m ig_fdw.catalog.docs` — do not edit by hand.", "",
            "Every filter is rechecked by PostgreSQL; the notes say which ones ig_fdw also sends to the Graph "
            "API so that fewer calls are made.  A **required** filter must be present (or supplied by a join), "
            "or the query fails with an error naming the table, column and operators.", "",
@@ -76,8 +95,9 @@ def render():
         if t.reference:
             out.append("| %s | `%s` |" % (t.reference, t.name))
     out.append("")
+    modules = defined_in()
     for t in TABLES.values():
-        out += render_table(t)
+        out += render_table(t, modules.get(t.name))
     return "\n".join(out) + "\n"
 
 

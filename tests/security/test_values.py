@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import psycopg
 import pytest
 
-from ig_fdw.catalog import tables
+from ig_fdw import tables
 from tests.security.conftest import reader_grants, sandbox_calls
 
 HOSTILE = [

@@ -34,3 +34,49 @@ def test_reference_model_is_covered():
                  "AccountTimeSeriesFollowType", "AccountTimeSeriesMediaProductType",
                  "AccountTimeSeriesWithoutBreakdown", "AudienceInsights", "OnlineFollowers"):
         assert name in refs, name
+
+
+def test_the_catalog_imports_nothing_from_graph_or_auth():
+    """Loading the catalog (ig_fdw/catalog, ig_fdw/tables) loads no HTTP or crypto code."""
+    import subprocess
+    import sys
+    code = ("import sys, ig_fdw.catalog, ig_fdw.catalog.docs; "
+            "print(sorted(m for m in sys.modules if m.startswith(('ig_fdw.graph', 'ig_fdw.auth', 'requests', "
+            "'cryptography', 'urllib3'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_writability_is_declared_once_on_the_table():
+    for t in catalog.TABLES.values():
+        if t.writes is None:
+            assert t.writable == () and t.writer is None, t.name
+            continue
+        assert t.writer, t.name
+        for name in t.writes.columns + t.writes.required:
+            assert t.column(name) is not None, (t.name, name)
+    assert catalog.get("comments").writable == ("insert", "update", "delete")
+    assert catalog.get("media").writable == ("insert",)
+
+
+def test_the_core_never_chooses_by_table_name():
+    """fdw, planner, executor, insights and rows reach a table only through its fields: no comparison
+    with a table's name, no lookup of a table named in the code, no dictionary keyed by table names
+    ('media' and 'insights' are also source kinds and insights targets, which the core may name)."""
+    import re
+    for name in ("fdw.py", "planner.py", "executor.py", "insights.py", "rows.py"):
+        with open(os.path.join(ROOT, "ig_fdw", name), encoding="utf-8") as f:
+            text = f.read()
+        assert not re.search(r"\.name\s*(==|!=|in\b)", text), name
+        assert not re.search(r"""catalog\.get\(\s*["']""", text), name
+        for t in set(catalog.names()) - {"media", "insights"}:
+            assert not re.search(r"""["']%s["']""" % re.escape(t), text), (name, t)
+
+
+def test_the_catalog_loads_whichever_module_is_imported_first():
+    import subprocess
+    import sys
+    for first in ("ig_fdw.tables.procedures", "ig_fdw.tables", "ig_fdw.procedures", "ig_fdw.catalog.model",
+                  "ig_fdw.catalog"):
+        code = "import %s; from ig_fdw import catalog; assert catalog.get('media') is not None" % first
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

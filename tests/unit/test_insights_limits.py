@@ -86,11 +86,18 @@ def test_permission_errors_name_the_tables_own_scope():
 
 def test_removed_metrics_give_one_notice_naming_the_version():
     ctx = Ctx()
-    plan = planner.plan_scan(catalog.get("media_insights_post"), [], ["impressions", "video_views", "reach"])
-    insights.notice_removed(plan, ctx, ["impressions", "video_views", "reach"])
+    plan = planner.plan_scan(catalog.get("media_insights_reels"), [], ["plays", "reach"])
+    insights.notice_removed(plan, ctx, ["plays", "reach"])
     assert len(ctx.noticed) == 1
-    assert "media_insights_post.impressions, media_insights_post.video_views are NULL" in ctx.noticed[0]
-    assert "v21.0 and v22.0" in ctx.noticed[0]
+    assert "media_insights_reels.plays is NULL: the Graph API removed it in v22.0" in ctx.noticed[0]
+
+
+def test_every_media_metric_rule_is_a_column_of_some_table():
+    """MEDIA_METRICS holds the metrics the media insights tables ask for, and only those."""
+    from ig_fdw.tables.media_insights import MEDIA_METRICS
+    asked = {c.source_path for t in catalog.TABLES.values() if t.metrics is not None
+             for c in t.columns if c.origin == "metric"}
+    assert asked == set(MEDIA_METRICS)
 
 
 def test_writes_name_the_permission_the_write_needs():

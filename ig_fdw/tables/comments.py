@@ -1,0 +1,39 @@
+"""Comments and replies: reading (by id, by parent, or walking every media /
+comment of the account) and writing (INSERT posts, UPDATE hidden hides or
+unhides, DELETE removes; handlers in ig_fdw.writes, rules in
+ig_fdw.comment_rules).
+
+Rows read by id or by media_id do not carry their account: the executor
+asks the owner of their media (``account_from``) when the query selects
+business_account_id, so that ``WHERE id IN (...) AND business_account_id =
+'X'`` keeps its rows after PostgreSQL's recheck.
+"""
+
+from ig_fdw.catalog.model import Column as C, KeyQual as Q, Source, Table, Writes, IN
+from ig_fdw.tables.common import ACCOUNT, ACCOUNT_Q, COMMENT_SCOPES
+
+COMMENT_COLUMNS = (
+    C("id", "text", kind="graph_id"), C("text", "text"), C("timestamp", "timestamptz"),
+    C("username", "text"), C("user_id", "text", path="from.id"), C("like_count", "integer"),
+    C("hidden", "boolean"),
+)
+
+COMMENTS = Table(
+    "comments", "Top-level comments on media.  Without media_id every media of the account is walked "
+    "(batched), as the reference connector does.",
+    Source("edge", edge="comments", parent="media_id", fan_out="media"),
+    COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", kind="graph_id"), ACCOUNT),
+    (Q("id", IN, "id"), Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,
+    path_keys=((("media_id",), 20),), scopes=COMMENT_SCOPES, account_from="media_id",
+    writes=Writes(insert=("media_id", "text"), update=("hidden",), delete=True, required=("media_id", "text")),
+    writer="ig_fdw.writes:_Comments")
+
+REPLIES = Table(
+    "replies", "Replies to top-level comments.  Without comment_id every comment is walked.",
+    Source("edge", edge="replies", parent="comment_id", fan_out="comments"),
+    COMMENT_COLUMNS + (C("comment_id", "text", "context", path="parent_id", kind="graph_id"),
+                       C("media_id", "text", path="media.id"), ACCOUNT),
+    (Q("id", IN, "id"), Q("comment_id", IN, "parent"), ACCOUNT_Q), reference="Replies", rows_estimate=5000,
+    path_keys=((("comment_id",), 5),), scopes=COMMENT_SCOPES, account_from="media_id",
+    writes=Writes(insert=("comment_id", "text"), update=("hidden",), delete=True, required=("comment_id", "text")),
+    writer="ig_fdw.writes:_Replies")
