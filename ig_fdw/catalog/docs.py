@@ -52,7 +52,7 @@ def render_table(t):
         if c.origin == "metric":
             notes.append("metric `%s`" % c.source_path)
         if c.writable:
-            notes.append("writable")
+            notes.append("set by %s" % " and ".join(w.upper() for w in c.writable))
         if c.doc:
             notes.append(c.doc)
         out.append("| %s | %s | %s |" % (c.name, c.type, "; ".join(notes)))

@@ -34,7 +34,7 @@ class Column:
     origin: str = "field"
     path: Optional[str] = None
     doc: str = ""
-    writable: bool = False
+    writable: Tuple[str, ...] = ()      # the operations that may set it: 'insert', 'update' (ig_fdw.writes)
     default: Optional[str] = None      # control columns: value used when not filtered
     choices: Tuple[str, ...] = ()      # control columns: accepted values
     metric_types: Tuple[str, ...] = ()  # metric columns: the metric_type values the API accepts it with

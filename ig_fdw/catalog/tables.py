@@ -2,6 +2,8 @@
 text, counts integer/bigint, times timestamptz, objects jsonb.  `reference`
 names the CData object each table stands for."""
 
+import dataclasses
+
 from ig_fdw.catalog.model import Column as C, InsightsSpec, KeyQual as Q, Source, Table, EQ, IN, RANGE
 
 ACCOUNT = C("business_account_id", "text", "context", kind="graph_id", doc="the IG business account the row belongs to")
@@ -10,6 +12,14 @@ ACCOUNT_Q = Q("business_account_id", IN, "account")
 BASIC_SCOPES = ("instagram_basic", "pages_show_list", "pages_read_engagement")
 INSIGHT_SCOPES = BASIC_SCOPES + ("instagram_manage_insights",)
 COMMENT_SCOPES = BASIC_SCOPES + ("instagram_manage_comments",)
+
+# Column.writable: which operations may set the column (Table.writable: which operations the table takes).
+INSERT, UPDATE = ("insert",), ("update",)
+
+
+def settable(columns, ops, *names):
+    """The columns, those named made settable by `ops` (shared column lists, one table's writes)."""
+    return tuple(dataclasses.replace(c, writable=ops) if c.name in names else c for c in columns)
 
 
 def media_columns(extra=()):
@@ -63,25 +73,26 @@ PERMISSIONS = Table(
 
 # Publishing (INSERT INTO media): parameters of the container, NULL on SELECT.
 PUBLISH_COLUMNS = (
-    C("image_url", "text", "context", writable=True, doc="INSERT only: public URL of the JPEG to publish"),
-    C("video_url", "text", "context", writable=True, doc="INSERT only: public URL of the video (reels, stories)"),
-    C("cover_url", "text", "context", writable=True, doc="INSERT only: cover image URL of a reel"),
-    C("children", "text[]", "context", writable=True, doc="INSERT only: carousel item URLs (2 to 10)"),
-    C("share_to_feed", "boolean", "context", writable=True, doc="INSERT only: reels also shown in the feed"),
+    C("image_url", "text", "context", writable=INSERT, doc="INSERT only: public URL of the JPEG to publish"),
+    C("video_url", "text", "context", writable=INSERT, doc="INSERT only: public URL of the video (reels, stories)"),
+    C("cover_url", "text", "context", writable=INSERT, doc="INSERT only: cover image URL of a reel"),
+    C("children", "text[]", "context", writable=INSERT, doc="INSERT only: carousel item URLs (2 to 10)"),
+    C("share_to_feed", "boolean", "context", writable=INSERT, doc="INSERT only: reels also shown in the feed"),
 )
 
 MEDIA = Table(
     "media", "Posts of the account (feed, carousels, reels), newest first.  INSERT publishes "
     "(docs/writes.md).",
     Source("edge", edge="media", native_order=("timestamp", True)),
-    media_columns((ACCOUNT,) + PUBLISH_COLUMNS), MEDIA_KEYS, reference="Media", rows_estimate=2000,
+    settable(media_columns((ACCOUNT,) + PUBLISH_COLUMNS), INSERT, "caption", "media_type", "business_account_id"),
+    MEDIA_KEYS, reference="Media", rows_estimate=2000,
     path_keys=((("id",), 1),), writable=("insert",), scopes=BASIC_SCOPES)
 
 IG_MEDIA = Table(
     "ig_media", "IG Media objects with every field (CData's IGMedia).",
     Source("edge", edge="media", native_order=("timestamp", True)),
-    media_columns((C("ig_id", "text"), C("owner_id", "text", path="owner.id"), ACCOUNT,
-                   C("children", "jsonb", doc="carousel children ids"))),
+    settable(media_columns((C("ig_id", "text"), C("owner_id", "text", path="owner.id"), ACCOUNT,
+                            C("children", "jsonb", doc="carousel children ids"))), UPDATE, "is_comment_enabled"),
     MEDIA_KEYS, reference="IGMedia", rows_estimate=2000, path_keys=((("id",), 1),),
     writable=("update", "delete"), scopes=BASIC_SCOPES)
 
@@ -104,23 +115,23 @@ TAGS = Table(
     scopes=COMMENT_SCOPES)
 
 COMMENT_COLUMNS = (
-    C("id", "text", kind="graph_id"), C("text", "text", writable=True), C("timestamp", "timestamptz"),
+    C("id", "text", kind="graph_id"), C("text", "text", writable=INSERT), C("timestamp", "timestamptz"),
     C("username", "text"), C("user_id", "text", path="from.id"), C("like_count", "integer"),
-    C("hidden", "boolean", writable=True),
+    C("hidden", "boolean", writable=UPDATE),
 )
 
 COMMENTS = Table(
     "comments", "Top-level comments on media.  Without media_id every media of the account is walked "
     "(batched), as the reference connector does.",
     Source("edge", edge="comments", parent="media_id", fan_out="media"),
-    COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", writable=True, kind="graph_id"), ACCOUNT),
+    COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", writable=INSERT, kind="graph_id"), ACCOUNT),
     (Q("id", IN, "id"), Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,
     path_keys=((("media_id",), 20),), writable=("insert", "update", "delete"), scopes=COMMENT_SCOPES)
 
 REPLIES = Table(
     "replies", "Replies to top-level comments.  Without comment_id every comment is walked.",
     Source("edge", edge="replies", parent="comment_id", fan_out="comments"),
-    COMMENT_COLUMNS + (C("comment_id", "text", "context", path="parent_id", writable=True, kind="graph_id"),
+    COMMENT_COLUMNS + (C("comment_id", "text", "context", path="parent_id", writable=INSERT, kind="graph_id"),
                        C("media_id", "text", path="media.id"), ACCOUNT),
     (Q("id", IN, "id"), Q("comment_id", IN, "parent"), ACCOUNT_Q), reference="Replies", rows_estimate=5000,
     path_keys=((("comment_id",), 5),), writable=("insert", "update", "delete"), scopes=COMMENT_SCOPES)
