@@ -73,11 +73,11 @@ PERMISSIONS = Table(
 
 # Publishing (INSERT INTO media): parameters of the container, NULL on SELECT.
 PUBLISH_COLUMNS = (
-    C("image_url", "text", "context", writable=INSERT, doc="INSERT only: public URL of the JPEG to publish"),
-    C("video_url", "text", "context", writable=INSERT, doc="INSERT only: public URL of the video (reels, stories)"),
-    C("cover_url", "text", "context", writable=INSERT, doc="INSERT only: cover image URL of a reel"),
-    C("children", "text[]", "context", writable=INSERT, doc="INSERT only: carousel item URLs (2 to 10)"),
-    C("share_to_feed", "boolean", "context", writable=INSERT, doc="INSERT only: reels also shown in the feed"),
+    C("image_url", "text", "context", writable=INSERT, doc="public URL of the JPEG to publish"),
+    C("video_url", "text", "context", writable=INSERT, doc="public URL of the video (reels, stories)"),
+    C("cover_url", "text", "context", writable=INSERT, doc="cover image URL of a reel"),
+    C("children", "text[]", "context", writable=INSERT, doc="carousel item URLs (2 to 10)"),
+    C("share_to_feed", "boolean", "context", writable=INSERT, doc="reels also shown in the feed"),
 )
 
 MEDIA = Table(
