@@ -1,8 +1,8 @@
 """Instagram's rules for comment and reply text, checked before any call.
 
-Reference §1.2 (the CData connector's Comments table): at most 300
+Comments and replies (docs/writes.md, "Comment and reply rules"): at most 300
 characters, at most 4 hashtags, at most 1 URL, not all capitals.  Captions of
-published media (§2.5): at most 2,200 characters, 30 hashtags, 20 @tags.
+published media: at most 2,200 characters, 30 hashtags, 20 @tags.
 
 `comment_violation(text)` and `caption_violation(text)` return None or a
 (rule, explanation) pair; the caller turns it into an error naming the row.
@@ -26,14 +26,6 @@ URL_RE = re.compile(
     r"(?i)(?:\bhttps?://[^\s]+|\bwww\.[^\s]+|"
     r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|net|org|io|co|me|ly|info|biz|app|dev|gl|be|us|uk|de|fr)"
     r"\b(?:/[^\s]*)?)")
-
-RULES = (
-    ("length", "at most %d characters" % MAX_COMMENT_CHARS),
-    ("hashtags", "at most %d hashtags" % MAX_COMMENT_HASHTAGS),
-    ("urls", "at most %d URL" % MAX_COMMENT_URLS),
-    ("capitals", "not all capital letters"),
-)
-
 
 def count_hashtags(text):
     return len(HASHTAG_RE.findall(text or ""))
@@ -85,10 +77,3 @@ def caption_violation(text):
         return ("caption at most %d @mentions" % MAX_CAPTION_MENTIONS, "the caption has %d @mentions" % n)
     return None
 
-
-def shorten(text, width=40):
-    """The text as shown in an error: one line, at most `width` characters."""
-    if text is None:
-        return "NULL"
-    one = " ".join(str(text).split())
-    return one if len(one) <= width else one[:width - 1].rstrip() + "\u2026"

@@ -17,8 +17,7 @@ from multicorn.utils import log_to_postgres
 from ig_fdw import catalog, connection, executor, planner, scopes, server_check
 from ig_fdw.graph.errors import PermissionDenied
 
-TABLE_OPTIONS = ("table", "writemode")
-WRITE_MODES = ("immediate", "on_commit")
+TABLE_OPTIONS = ("table",)
 
 try:  # our runtime's cancel hook; absent on upstream multicorn2 before 3.2
     from multicorn.utils import check_interrupts as _check_interrupts
@@ -148,7 +147,7 @@ class InstagramFDW(ForeignDataWrapper):
         except Exception as err:   # writes.WriteError wrapping a denial: same SQLSTATE, our hint
             raise scopes.name_scope_in_hint(err, self.table, self._login(), method)
 
-    # ---- writes (ig_fdw.writes holds the per-table rules, the catalog says which tables)
+    # ---- writes (ig_fdw.writes: the Writer, and each writable table's handler; the catalog says what is settable)
     @property
     def rowid_column(self):
         if not self.table.writable:
@@ -218,13 +217,8 @@ class InstagramFDW(ForeignDataWrapper):
                 raise FdwError("ig_fdw columns take no options (got %s)" % ", ".join(sorted(options)),
                                sqlstate="HV00D")
             return
-        extra = {"server": ("wrapper", "writemode"), "table": TABLE_OPTIONS}.get(level, ())
-        opts_mod.validate(level, options, extra_keys=extra)
-        mode = {k.lower(): v for k, v in options.items()}.get("writemode")
-        if mode is not None and mode.lower() not in WRITE_MODES:
-            raise FdwError("invalid value for option \"WriteMode\": '%s'" % mode, sqlstate="22023",
-                           hint="WriteMode is 'immediate' (each row is sent by its statement) or 'on_commit' "
-                                "(rows are sent at COMMIT, nothing on ROLLBACK); see docs/writes.md.")
+        extra = {"server": ("wrapper",), "table": TABLE_OPTIONS}.get(level, ())
+        opts_mod.validate(level, options, extra_keys=extra)     # WriteMode too: an entry of the option table
         if level == "table" and "table" in options and catalog.get(options["table"]) is None and \
                 options["table"] != server_check.PROBE_TABLE:
             raise FdwError("table '%s' is not an ig_fdw table" % options["table"], sqlstate="HV00D",

@@ -117,6 +117,9 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
     _p("RateLimitMaxWait", "rate_limit_max_wait", "int", 60, levels=(S, U, T),
        doc="Seconds a scan may wait in all for throttling (as the API estimates) before failing."),
     _p("CacheTTL", "cache_ttl", "int", 0, levels=(S, U, T), doc="Response cache lifetime in seconds (0 = off)."),
+    _p("WriteMode", "write_mode", "enum", "immediate", ("immediate", "on_commit"), levels=(S, U, T),
+       doc="When INSERT, UPDATE and DELETE reach Instagram: immediate (each row by its statement) or on_commit "
+           "(queued, sent at COMMIT, nothing on ROLLBACK); 'on-commit' is the same. See docs/writes.md."),
     _p("graph_url", "graph_url", "url", DEFAULT_GRAPH_URL, levels=(S,), doc="Graph API host (Facebook Login). SERVER only, as every host: the token goes there."),
     _p("dialog_url", "dialog_url", "url", DEFAULT_DIALOG_URL, levels=(S,),
        doc="Authorization dialog (Facebook Login); {version} is replaced. SERVER only."),
@@ -167,9 +170,9 @@ def _convert(spec, raw):
     name = spec.name
     value = raw if isinstance(raw, str) else str(raw)
     value = value.strip()
-    if spec.type == "enum":
+    if spec.type == "enum":     # case-insensitive; '-' and '_' are the same ('on-commit' is 'on_commit')
         for v in spec.values:
-            if value.lower() == v.lower():
+            if value.lower().replace("-", "_") == v.lower().replace("-", "_"):
                 return v
         return _bad(spec, value, "one of: %s" % ", ".join(spec.values))
     if spec.type == "int":

@@ -69,8 +69,9 @@ def render_table(t, module=None):
                                                  if c.choices else ""))
         if c.origin == "metric":
             notes.append("metric `%s`" % c.source_path)
-        if t.writes is not None and c.name in t.writes.columns:
-            notes.append("writable")
+        sets = [op.upper() for op in ("insert", "update") if t.writes is not None and c.name in (getattr(t.writes, op) or ())]
+        if sets:
+            notes.append("set by %s" % " and ".join(sets))
         if c.doc:
             notes.append(c.doc)
         out.append("| %s | %s | %s |" % (c.name, c.type, "; ".join(notes)))

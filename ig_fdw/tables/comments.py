@@ -26,7 +26,7 @@ COMMENTS = Table(
     (Q("id", IN, "id"), Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,
     path_keys=((("media_id",), 20),), scopes=COMMENT_SCOPES, account_from="media_id",
     writes=Writes(insert=("media_id", "text"), update=("hidden",), delete=True, required=("media_id", "text")),
-    writer="ig_fdw.writes:_Comments")
+    writer="ig_fdw.writes.comments:COMMENTS")
 
 REPLIES = Table(
     "replies", "Replies to top-level comments.  Without comment_id every comment is walked.",
@@ -36,4 +36,4 @@ REPLIES = Table(
     (Q("id", IN, "id"), Q("comment_id", IN, "parent"), ACCOUNT_Q), reference="Replies", rows_estimate=5000,
     path_keys=((("comment_id",), 5),), scopes=COMMENT_SCOPES, account_from="media_id",
     writes=Writes(insert=("comment_id", "text"), update=("hidden",), delete=True, required=("comment_id", "text")),
-    writer="ig_fdw.writes:_Replies")
+    writer="ig_fdw.writes.comments:REPLIES")

@@ -28,7 +28,7 @@ MEDIA = Table(
     writes=Writes(insert=("image_url", "video_url", "cover_url", "children", "share_to_feed", "caption",
                           "media_type", "business_account_id"),
                   other="media publishes (INSERT); UPDATE is_comment_enabled and DELETE go through ig_media."),
-    writer="ig_fdw.writes:_Media")
+    writer="ig_fdw.writes.publishing:MEDIA")
 
 IG_MEDIA = Table(
     "ig_media", "IG Media objects with every field (CData's IGMedia).",
@@ -38,7 +38,7 @@ IG_MEDIA = Table(
     MEDIA_KEYS, reference="IGMedia", rows_estimate=2000, path_keys=((("id",), 1),), scopes=BASIC_SCOPES,
     writes=Writes(update=("is_comment_enabled",), delete=True,
                   other="To publish, INSERT INTO media (image_url | video_url | children, caption, media_type)."),
-    writer="ig_fdw.writes:_IgMedia")
+    writer="ig_fdw.writes.publishing:IG_MEDIA")
 
 STORIES = Table(
     "stories", "Live stories of the account (they vanish 24 h after posting).",
