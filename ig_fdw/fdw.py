@@ -121,7 +121,7 @@ class InstagramFDW(ForeignDataWrapper):
         conn.begin_scan()
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, conn.opts.version,
-                                   procedures=self._procedure, check_account=conn.check_account,
+                                   procedures=self._procedures(conn), check_account=conn.check_account,
                                    noticed=self._noticed)
         rows = self._naming_scope(conn.counting(lambda: executor.execute(plan, ctx)))
         return self._recent.wrap(rows) if self._recent is not None else rows
@@ -197,15 +197,15 @@ class InstagramFDW(ForeignDataWrapper):
         if getattr(self, "_writer_obj", None) is not None:
             self._writer_obj.sub_rollback(level)
 
-    def _procedure(self, name, inputs):
-        """Once per statement per inputs, even if PostgreSQL rescans (codes are single-use)."""
+    def _procedures(self, conn):
+        """The procedure runner a scan gets: this statement's memo (codes are single-use, so a rescan
+        must not exchange again) and the connection's tokens; the doctor's probe as one more procedure."""
         from ig_fdw import procedures
-        if name == server_check.PROBE_TABLE:
-            return [{"report": server_check.report(lambda: self.conn, _check_interrupts is not None)}]
         if getattr(self, "_procedure_call", None) is None:
             self._procedure_call = procedures.ProcedureCall()
-        conn = self.conn
-        return self._procedure_call.run(name, conn.opts, inputs, lambda opts: conn.tokens)
+        probe = {server_check.PROBE_TABLE: lambda: [{"report": server_check.report(
+            lambda: conn, _check_interrupts is not None)}]}
+        return procedures.StatementProcedures(self._procedure_call, conn, extra=probe)
 
     @classmethod
     def validate_options(cls, level, options):

@@ -145,6 +145,28 @@ def by_name(name):
     raise KeyError(name)
 
 
+class StatementProcedures:
+    """What a scan's procedure plan calls: ``runner(name, inputs)`` -> rows.
+
+    It holds what the executor needs (the statement's memo, the connection
+    whose options and token provider the procedures use), so that the
+    executor never calls back into the FDW object.  ``extra``: name -> a
+    function giving rows, for procedures that are not Graph calls (the
+    doctor's probe).
+    """
+
+    def __init__(self, memo, conn, extra=None):
+        self.memo = memo
+        self.conn = conn
+        self.extra = extra or {}
+
+    def __call__(self, name, inputs):
+        if name in self.extra:
+            return self.extra[name]()
+        conn = self.conn
+        return self.memo.run(name, conn.opts, inputs, lambda opts: conn.tokens)
+
+
 class ProcedureCall:
     """Statement-scoped memo: each (procedure, inputs) runs at most once.
 

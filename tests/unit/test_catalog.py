@@ -80,3 +80,19 @@ def test_the_catalog_loads_whichever_module_is_imported_first():
                   "ig_fdw.catalog"):
         code = "import %s; from ig_fdw import catalog; assert catalog.get('media') is not None" % first
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_executor_does_not_reach_back_into_the_fdw():
+    """Data flows one way: the executor gets what it needs in its ScanContext (client, accounts resolver,
+    procedure runner), so neither it nor the planner, insights or rows import the FDW class, and the
+    procedure runner handed to a scan is an object of ig_fdw.procedures, not a method of the FDW."""
+    import subprocess
+    import sys
+    code = ("import sys, ig_fdw.executor, ig_fdw.planner, ig_fdw.insights, ig_fdw.rows; "
+            "print(sorted(m for m in sys.modules if m in ('ig_fdw.fdw', 'ig_fdw.connection', 'multicorn')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    from ig_fdw import procedures
+    runner = procedures.StatementProcedures(procedures.ProcedureCall(), conn=None,
+                                            extra={"probe": lambda: [{"report": "ok"}]})
+    assert runner("probe", {}) == [{"report": "ok"}]
