@@ -233,7 +233,8 @@ def _account_edge(ctx, path, params, plan, first):
     """The objects of one account's edge: from its prefetched first page and
     the cursor after it, or paged from the start."""
     if first is None:
-        yield from ctx.client.paginate(path, params, plan.fields, limit=plan.limit)
+        yield from ctx.client.paginate(path, params, plan.fields, limit=plan.limit,
+                                       page_size=page_size(ctx, plan.table))
         return
     if isinstance(first, BaseException):
         raise first

@@ -11,20 +11,16 @@ never follow a link to another host.
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_PAGE_SIZE = 100
-#: Largest ``limit`` some edges accept (suffix of the path -> cap).
-EDGE_PAGE_CAPS = {
-    "top_media": 50,
-    "recent_media": 50,
-}
 MAX_PAGE_SIZE = 100
 _SECRET_PARAMS = frozenset({"access_token", "appsecret_proof"})
 
 
 def page_size_for(path, requested=None, limit=None):
-    """The ``limit`` to ask for: requested size, capped per edge, shrunk to ``limit`` rows."""
-    size = int(requested or DEFAULT_PAGE_SIZE)
-    edge = path.rstrip("/").rsplit("/", 1)[-1]
-    size = min(size, EDGE_PAGE_CAPS.get(edge, MAX_PAGE_SIZE))
+    """The ``limit`` to ask for: requested size, at most the API's 100, shrunk to ``limit`` rows.
+
+    Edges with a smaller cap (hashtag media: 50) say so in their table's
+    ``page_cap``; the executor asks with that size."""
+    size = min(int(requested or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     if limit is not None:
         size = min(size, max(1, int(limit)))
     return max(1, size)

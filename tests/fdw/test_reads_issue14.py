@@ -88,6 +88,18 @@ def test_pagesize_applies_to_the_first_page_of_batched_reads(conn, sandbox):
     assert limits and set(limits) == {"limit=5"}, limits
 
 
+def test_hashtag_media_pages_ask_the_tables_page_cap(ig):
+    """The 50-row cap of hashtag media is declared by their tables (page_cap), not by a list in the Graph
+    client: every page of a 120-row read asks limit=50 or less."""
+    tag = ig.execute("SELECT id FROM ig.hashtags WHERE name = 'coffee'").fetchone()[0]
+    ig.sandbox.reset_stats()
+    rows = ig.execute("SELECT id FROM ig.hashtag_top_media WHERE hashtag_id = %s LIMIT 120", (tag,)).fetchall()
+    assert len(rows) == 120
+    limits = [int(q[len("limit="):]) for c in ig.sandbox.stats()["calls"] if "top_media" in (c.get("template") or "")
+              for q in (c.get("query") or "").split("&") if q.startswith("limit=")]
+    assert len(limits) >= 3 and max(limits) == 50, limits
+
+
 # ---------------------------------------------------------------- field expansion values
 
 @pytest.mark.parametrize("table, column, value", [

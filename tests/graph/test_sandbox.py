@@ -77,12 +77,15 @@ def test_limit_stops_paging_early_and_shrinks_page_size(sb, make_client):
     assert list(client.paginate(main1 + "/media", fields=["id"], limit=7)) and total(sb) == 3
 
 
-def test_page_size_is_capped_per_edge(sb, make_client):
+def test_page_size_given_by_the_caller_is_kept_across_pages(sb, make_client):
+    """Hashtag media take at most 50 per page: their table's page_cap, passed by the executor as page_size
+    (tests/fdw/test_reads_issue14.py checks it through PostgreSQL)."""
     log = RequestLog()
     client = make_client(log=log)
     tag = client.get("ig_hashtag_search", params={"user_id": sb.accounts[0], "q": "coffee"})["data"][0]["id"]
     log.requests.clear()
-    rows = list(client.paginate(tag + "/top_media", params={"user_id": sb.accounts[0]}, fields=["id"], limit=120))
+    rows = list(client.paginate(tag + "/top_media", params={"user_id": sb.accounts[0]}, fields=["id"], limit=120,
+                                page_size=50))
     assert len({r["id"] for r in rows}) == 120
     limits = [dict(parse_qsl(urlsplit(u).query))["limit"] for _, u, _, _ in log.requests]
     assert limits == ["50", "50", "20"]     # hashtag media: at most 50 per page
