@@ -45,7 +45,8 @@ enum MCPlanPrivate
 	MCP_SORTKEYS,				/* List of sort key Lists */
 	MCP_LIMIT,					/* Integer, -1 = none */
 	MCP_OFFSET,					/* Integer, -1 = none */
-	MCP_USERID					/* Integer (the user the instance is for) */
+	MCP_USERID,					/* Integer (the user the instance is for) */
+	MCP_KEY_QUAL				/* Integer: index of the key join's ANY qual, or -1 */
 };
 
 typedef struct MCPlanState
@@ -56,6 +57,8 @@ typedef struct MCPlanState
 	Bitmapset  *needed;			/* attnums */
 	List	   *colnames;		/* String nodes, attnum order */
 	double		startup_cost;
+	List	   *key_attnums;	/* single-column keys of get_path_keys() */
+	List	   *key_rows;		/* ... and their expected rows per key (Float) */
 } MCPlanState;
 
 Oid
@@ -197,6 +200,7 @@ mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 			   *cost;
 	List	   *mcquals;
 
+	mc_keyjoin_init();			/* its GUCs and join hook, once per backend */
 	ps->userid = mc_planning_userid(root, baserel);
 	ps->entry = mc_get_instance(foreigntableid, ps->userid);
 	rel = table_open(foreigntableid, NoLock);
@@ -544,6 +548,11 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 							mc_class_name(ps->entry->instance), colname,
 							ps->info->relname)));
 		}
+		if (n == 1)				/* a key the key join may hand a list of */
+		{
+			ps->key_attnums = lappend_int(ps->key_attnums, attnum);
+			ps->key_rows = lappend(ps->key_rows, makeFloat(psprintf("%g", clamp_row_est(rows))));
+		}
 		outer = outer_for_column(root, baserel, attnum);
 		if (outer == NULL)
 			break;
@@ -735,6 +744,7 @@ limit_scan_plan(RelOptInfo *upperrel, ForeignPath *best_path, List *tlist)
 	priv = list_make5(mc_quals_serialize(NIL), ps->colnames, linitial(path_priv),
 					  lsecond(path_priv), lthird(path_priv));
 	priv = lappend(priv, makeInteger(ps->userid));
+	priv = lappend(priv, makeInteger(-1));
 	return make_foreignscan(tlist, NIL, baserel->relid, NIL, priv, NIL, NIL, NULL);
 }
 
@@ -749,16 +759,74 @@ mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *path_priv = best_path->fdw_private;
 	List	   *priv;
 	ListCell   *lc;
+	int			key_qual = -1;
 
 	if (IS_UPPER_REL(baserel))	/* the LIMIT path of mcGetForeignUpperPaths */
 		return limit_scan_plan(baserel, best_path, tlist);
+	if (list_length(path_priv) > 3)
+	{
+		/* The inner scan of a key join: `key = ANY(<the outer keys>)`, set by keyjoin.c. */
+		List	   *key = list_nth(path_priv, 3);
+
+		key_qual = list_length(quals);
+		quals = lappend(quals, mc_make_key_qual(intVal(linitial(key)), strVal(lsecond(key)),
+												(Oid) intVal(lthird(key))));
+	}
 	foreach(lc, quals)
 		exprs = lappend(exprs, ((MCQual *) lfirst(lc))->value);
 	priv = list_make5(mc_quals_serialize(quals), ps->colnames, linitial(path_priv),
 					  lsecond(path_priv), lthird(path_priv));
 	priv = lappend(priv, makeInteger(ps->userid));
+	priv = lappend(priv, makeInteger(key_qual));	/* MCP_KEY_QUAL */
 	/* Every clause is rechecked by PostgreSQL. */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, exprs, priv, NIL, NIL,
 							outer_plan);
+}
+
+/* ---------- what keyjoin.c asks of a base rel ---------- */
+
+/* Is attnum a single-column key of get_path_keys()?  Sets its rows per key. */
+bool
+mc_key_column(RelOptInfo *baserel, AttrNumber attnum, double *rows_per_key)
+{
+	MCPlanState *ps = baserel->fdw_private;
+	ListCell   *la,
+			   *lr;
+
+	if (ps == NULL)
+		return false;
+	forboth(la, ps->key_attnums, lr, ps->key_rows)
+	{
+		if (lfirst_int(la) == attnum)
+		{
+			*rows_per_key = floatVal(lfirst(lr));
+			return true;
+		}
+	}
+	return false;
+}
+
+double
+mc_rel_startup_cost(RelOptInfo *baserel)
+{
+	return ((MCPlanState *) baserel->fdw_private)->startup_cost;
+}
+
+/*
+ * The inner scan of a key join: a plain scan of baserel whose plan gets one
+ * more qual, `attnum opname ANY(array of arraytype)`, filled by the join at
+ * run time.  Not added to the rel's paths; the custom join path owns it.
+ */
+Path *
+mc_key_scan_path(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
+				 const char *opname, Oid arraytype, double rows, double startup,
+				 double total)
+{
+	List	   *priv = path_private(NIL, -1, -1);
+
+	priv = lappend(priv, list_make3(makeInteger(attnum), makeString(pstrdup(opname)),
+									makeInteger((int) arraytype)));
+	return (Path *) mc_create_foreignscan_path(root, baserel, NULL, clamp_row_est(rows),
+											   startup, total, NIL, NULL, NULL, priv);
 }

@@ -1,0 +1,71 @@
+"""The key join: local JOIN foreign ON a key column hands the wrapper the outer keys as one ANY qual."""
+
+import json
+
+from tests.runtime.helpers import explain, quals_of, recorder
+
+SQL = "SELECT m.media_id, t.name FROM mine m JOIN t ON t.id = m.media_id ORDER BY 1"
+
+
+def keyed(conn, rows="200", outer=range(1, 121)):
+    recorder(conn, columns="id int, name text", rows=rows,
+             path_keys=json.dumps([[["id"], 1]]), rel_size="100000,100")
+    conn.execute("CREATE TABLE mine (media_id int)")
+    conn.execute("INSERT INTO mine SELECT unnest(%s::int[])", (list(outer),))
+    conn.execute("ANALYZE mine")
+
+
+def test_wrapper_receives_one_any_qual_with_the_distinct_keys(conn):
+    keyed(conn, outer=[3, 7, 11, 7, 3])
+    plan = explain(conn, SQL)
+    assert "Custom Scan (MulticornKeyJoin)" in plan and "Nested Loop" not in plan, plan
+    quals, rows = quals_of(conn, SQL)
+    assert rows == [(3, "n3"), (3, "n3"), (7, "n7"), (7, "n7"), (11, "n11")]
+    assert quals == ["id = ANY [3:int, 7:int, 11:int] | list=True"]
+
+
+def test_same_rows_as_the_ordinary_plan_and_one_execute(conn):
+    keyed(conn)
+    quals, rows = quals_of(conn, SQL)
+    assert len(quals) == 1 and quals[0].startswith("id = ANY [1:int, 2:int,")
+    conn.execute("SET multicorn.enable_key_join = off")
+    assert "Nested Loop" in explain(conn, SQL)
+    quals_off, rows_off = quals_of(conn, SQL)
+    assert len(quals_off) == 120 and all(q.endswith("| list=False") for q in quals_off)
+    assert rows == rows_off and len(rows) == 120
+
+
+def test_batches_of_keys(conn):
+    keyed(conn, outer=[k for k in range(1, 11) for _ in (0, 1)])   # each key twice, in a row
+    conn.execute("SET multicorn.key_join_batch = 4")
+    quals, rows = quals_of(conn, SQL)
+    assert len(quals) == 3, quals                 # 10 distinct keys, at most 4 per scan
+    assert quals[2] == "id = ANY [9:int, 10:int] | list=True"
+    assert sorted(r[0] for r in rows) == sorted(list(range(1, 11)) * 2)
+
+
+def test_null_and_unmatched_keys(conn):
+    keyed(conn, rows="5", outer=[1, 9])
+    conn.execute("INSERT INTO mine VALUES (NULL)")
+    quals, rows = quals_of(conn, SQL)
+    assert rows == [(1, "n1")]
+    assert quals == ["id = ANY [1:int, 9:int] | list=True"]
+
+
+def test_other_join_clauses_are_applied(conn):
+    keyed(conn, outer=[1, 2, 3, 4])
+    quals, rows = quals_of(conn, "SELECT m.media_id FROM mine m JOIN t ON t.id = m.media_id "
+                                 "AND t.name <> 'n' || (m.media_id % 2)::text ORDER BY 1")
+    assert rows == [(2,), (3,), (4,)]
+
+
+def test_explain_analyze_shows_scans_and_keys(conn):
+    keyed(conn, outer=[1, 2, 3])
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN ANALYZE " + SQL).fetchall())
+    assert "Inner Scans: 1" in plan and "Keys Sent: 3" in plan, plan
+
+
+def test_not_for_outer_joins(conn):
+    keyed(conn, outer=[1, 2])
+    plan = explain(conn, "SELECT * FROM mine m LEFT JOIN t ON t.id = m.media_id")
+    assert "MulticornKeyJoin" not in plan, plan
