@@ -18,7 +18,8 @@
  *	   a filter and the result is the ordinary join's;
  *	4. repeat until the outer side is done.
  *
- * Inner joins only, with an equality operator that is hashable and has the
+ * Inner joins only (and `key IN (SELECT ...)`, as an inner join with the
+ * distinct outer values), with an equality operator that is hashable and has the
  * same type on both sides.  Everything else keeps PostgreSQL's plans, and so
  * does `SET multicorn.enable_key_join = off`.  PostgreSQL picks the path by
  * cost: ceil(keys / batch) scan start-ups instead of one per outer row.
@@ -198,8 +199,17 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 
 	if (prev_join_pathlist_hook)
 		prev_join_pathlist_hook(root, joinrel, outerrel, innerrel, jointype, extra);
-	if (!mc_enable_key_join || jointype != JOIN_INNER || !ours(innerrel) ||
-		outer_path == NULL || outer_path->param_info != NULL ||
+	if (!mc_enable_key_join || !ours(innerrel) || outer_path == NULL)
+		return;
+	if (jointype == JOIN_UNIQUE_OUTER)
+	{
+		/* `foreign.key IN (SELECT x FROM local)`: the distinct x, then as INNER */
+		outer_path = (Path *) create_unique_path(root, outerrel, outer_path, extra->sjinfo);
+		if (outer_path == NULL)
+			return;
+		jointype = JOIN_INNER;
+	}
+	if (jointype != JOIN_INNER || outer_path->param_info != NULL ||
 		!bms_is_empty(innerrel->lateral_relids) || !bms_is_empty(joinrel->lateral_relids) ||
 		root->placeholder_list != NIL)
 		return;

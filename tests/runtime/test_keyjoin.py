@@ -69,3 +69,13 @@ def test_not_for_outer_joins(conn):
     keyed(conn, outer=[1, 2])
     plan = explain(conn, "SELECT * FROM mine m LEFT JOIN t ON t.id = m.media_id")
     assert "MulticornKeyJoin" not in plan, plan
+
+
+def test_in_subquery_of_a_local_table(conn):
+    keyed(conn, outer=[4, 2, 4, 9])
+    sql = "SELECT t.id, t.name FROM t WHERE t.id IN (SELECT media_id FROM mine) ORDER BY 1"
+    assert "MulticornKeyJoin" in explain(conn, sql)
+    quals, rows = quals_of(conn, sql)
+    assert rows == [(2, "n2"), (4, "n4"), (9, "n9")]
+    assert len(quals) == 1 and quals[0].startswith("id = ANY [")
+    assert sorted(quals[0].split("[")[1].split("]")[0].split(", ")) == ["2:int", "4:int", "9:int"]
