@@ -60,7 +60,8 @@ enum MCKeyJoinPrivate
 	MKJ_NOUTER,					/* Integer: outer columns in the scan tuple */
 	MKJ_BATCH,					/* Integer: distinct keys per inner scan */
 	MKJ_PLANNED_KEYS,			/* Float: keys the planner expected */
-	MKJ_KEYTYPE					/* Integer: the operator's input type */
+	MKJ_KEYTYPE,				/* Integer: the operator's input type */
+	MKJ_CALLS					/* (Float calls, Float rounds) planned in all */
 };
 
 typedef struct MCKeyEntry
@@ -184,6 +185,8 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	Expr	   *outer_expr = NULL;
 	Var		   *inner_var = NULL;
 	double		rows_per_key = 1,
+				calls,
+				rounds,
 				nkeys,
 				batches,
 				inner_rows,
@@ -238,11 +241,12 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	nkeys = clamp_row_est(outer_path->rows);
 	batches = ceil(nkeys / mc_key_join_batch);
 	inner_rows = clamp_row_est(nkeys * rows_per_key);
-	startup = mc_rel_startup_cost(innerrel);
+	startup = mc_key_scan_calls(root, innerrel, inner_var->varattno,
+								(int) Min(nkeys, mc_key_join_batch), &calls, &rounds);
 	inner_total = batches * startup + inner_rows * 10 * cpu_tuple_cost;
 	cpu = (outer_path->rows + inner_rows) * cpu_operator_cost + joinrel->rows * cpu_tuple_cost;
 	inner_path = mc_key_scan_path(root, innerrel, inner_var->varattno, "=", arraytype,
-								  inner_rows, startup, inner_total);
+								  inner_rows, calls, rounds, startup, inner_total);
 
 	cpath = makeNode(CustomPath);
 	cpath->path.pathtype = T_CustomScan;
@@ -255,7 +259,8 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	cpath->path.rows = joinrel->rows;
 	cpath->path.startup_cost = outer_path->total_cost + startup;
 	cpath->path.total_cost = outer_path->total_cost + inner_total + cpu;
-	cpath->path.pathkeys = NIL;
+	/* rows come out batch by batch in the outer side's order */
+	cpath->path.pathkeys = build_join_pathkeys(root, joinrel, JOIN_INNER, outer_path->pathkeys);
 	cpath->flags = 0;
 	cpath->custom_paths = list_make2(outer_path, inner_path);
 	cpath->custom_private = list_make4(extract_actual_clauses(extra->restrictlist, false),
@@ -264,6 +269,9 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 												  makeInteger((int) op->inputcollid),
 												  makeFloat(psprintf("%g", nkeys)),
 												  makeInteger((int) keytype)));
+	cpath->custom_private = lappend(cpath->custom_private,
+									list_make2(makeFloat(psprintf("%g", batches * calls)),
+											   makeFloat(psprintf("%g", batches * rounds))));
 	cpath->methods = &keyjoin_path_methods;
 	add_path(joinrel, (Path *) cpath);
 }
@@ -307,6 +315,7 @@ keyjoin_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tl
 									   makeInteger(list_length(outer->targetlist)),
 									   makeInteger(mc_key_join_batch), lthird(opinfo));
 	cscan->custom_private = lappend(cscan->custom_private, lfourth(opinfo));
+	cscan->custom_private = lappend(cscan->custom_private, list_nth(priv, 4));
 	cscan->methods = &keyjoin_scan_methods;
 	return &cscan->scan.plan;
 }
@@ -664,9 +673,14 @@ keyjoin_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 {
 	MCKeyJoinState *st = (MCKeyJoinState *) node;
 	double		planned = ceil(st->planned_keys / st->batch_size);
+	List	   *calls = list_nth(((CustomScan *) node->ss.ps.plan)->custom_private, MKJ_CALLS);
 
 	ExplainPropertyInteger("Keys per Scan", NULL, st->batch_size, es);
 	ExplainPropertyFloat("Planned Inner Scans", NULL, planned, 0, es);
+	ExplainPropertyText("Planned Calls",
+						psprintf("%.0f in %.0f round%s", floatVal(linitial(calls)),
+								 floatVal(lsecond(calls)),
+								 floatVal(lsecond(calls)) == 1 ? "" : "s"), es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("Inner Scans", NULL, st->nbatches, es);

@@ -171,10 +171,11 @@ extern void mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 								   RelOptInfo *input_rel, RelOptInfo *output_rel,
 								   void *extra);
 extern bool mc_key_column(RelOptInfo *baserel, AttrNumber attnum, double *rows_per_key);
-extern double mc_rel_startup_cost(RelOptInfo *baserel);
 extern Path *mc_key_scan_path(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
 							  const char *opname, Oid arraytype, double rows,
-							  double startup, double total);
+							  double calls, double rounds, double startup, double total);
+extern double mc_key_scan_calls(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
+								int nkeys, double *calls, double *rounds);
 
 /* ----- keyjoin.c ----- */
 extern void mc_keyjoin_init(void);

@@ -370,6 +370,27 @@ has_exec_param(Node *node, void *context)
 	return expression_tree_walker(node, has_exec_param, context);
 }
 
+/*
+ * The API calls the planner expected one execution to make, and in how many
+ * rounds (from the wrapper's get_call_estimate(); 1 in 1 without it).
+ */
+static void
+explain_planned_calls(ForeignScan *fsplan, ExplainState *es)
+{
+	List	   *calls;
+	double		c,
+				r;
+
+	if (list_length(fsplan->fdw_private) <= 7)
+		return;
+	calls = list_nth(fsplan->fdw_private, 7);
+	c = floatVal(linitial(calls));
+	r = floatVal(lsecond(calls));
+	ExplainPropertyText("Planned Calls",
+						psprintf("%.0f in %.0f round%s per execution", c, r, r == 1 ? "" : "s"),
+						es);
+}
+
 void
 mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -401,6 +422,7 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			i++;
 		}
 	}
+	explain_planned_calls(fsplan, es);
 	quals = mc_quals_to_python(st->quals, st->info, st->qual_values, st->qual_nulls,
 							   st->qual_types, st->qual_known);
 	method = PyObject_GetAttrString(st->entry->instance, "explain");
