@@ -19,7 +19,8 @@
  *	4. repeat until the outer side is done.
  *
  * Inner joins only (and `key IN (SELECT ...)`, as an inner join with the
- * distinct outer values), with an equality operator that is hashable and has the
+ * distinct outer values), in queries without row marks (FOR UPDATE, the
+ * joins of UPDATE/DELETE ... FROM), with an equality operator that is hashable and has the
  * same type on both sides.  Everything else keeps PostgreSQL's plans, and so
  * does `SET multicorn.enable_key_join = off`.  PostgreSQL picks the path by
  * cost: ceil(keys / batch) scan start-ups instead of one per outer row.
@@ -203,6 +204,9 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	if (prev_join_pathlist_hook)
 		prev_join_pathlist_hook(root, joinrel, outerrel, innerrel, jointype, extra);
 	if (!mc_enable_key_join || !ours(innerrel) || outer_path == NULL)
+		return;
+	/* rows to lock or to re-check (FOR UPDATE, UPDATE/DELETE ... FROM): PostgreSQL's joins */
+	if (root->rowMarks != NIL || root->parse->resultRelation == (int) innerrel->relid)
 		return;
 	if (jointype == JOIN_UNIQUE_OUTER)
 	{

@@ -71,6 +71,12 @@ def test_not_for_outer_joins(conn):
     assert "MulticornKeyJoin" not in plan, plan
 
 
+def test_not_when_rows_are_locked(conn):
+    keyed(conn, outer=[1, 2])
+    plan = explain(conn, "SELECT * FROM mine m JOIN t ON t.id = m.media_id FOR UPDATE OF m")
+    assert "MulticornKeyJoin" not in plan, plan
+
+
 def test_in_subquery_of_a_local_table(conn):
     keyed(conn, outer=[4, 2, 4, 9])
     sql = "SELECT t.id, t.name FROM t WHERE t.id IN (SELECT media_id FROM mine) ORDER BY 1"
