@@ -208,6 +208,7 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	/* rows to lock or to re-check (FOR UPDATE, UPDATE/DELETE ... FROM): PostgreSQL's joins */
 	if (root->rowMarks != NIL || root->parse->resultRelation == (int) innerrel->relid)
 		return;
+#if PG_VERSION_NUM < 190000		/* 19 unique-ifies the semijoin's side as a rel of its own */
 	if (jointype == JOIN_UNIQUE_OUTER)
 	{
 		/* `foreign.key IN (SELECT x FROM local)`: the distinct x, then as INNER */
@@ -216,6 +217,7 @@ keyjoin_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 			return;
 		jointype = JOIN_INNER;
 	}
+#endif
 	if (jointype != JOIN_INNER || outer_path->param_info != NULL ||
 		!bms_is_empty(innerrel->lateral_relids) || !bms_is_empty(joinrel->lateral_relids) ||
 		root->placeholder_list != NIL)
