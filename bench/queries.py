@@ -61,7 +61,7 @@ def suite(conn):
          3, "ids= with insights expansion, 50 a call"),
         ("local join, 3 media", "SELECT p.media_id, i.reach, i.likes FROM my_posts p "
          "JOIN ig.media_insights i ON i.media_id = p.media_id",
-         3, "a nested loop asks once per outer row; one ids= call each"),
+         1, "the runtime's key join: one ids= call for the 3 ids (a nested loop: one call each)"),
         ("account insights, a week", "SELECT * FROM ig.account_insights WHERE since >= '2026-10-20' "
          "AND until < '2026-10-27'", 1, "one insights call"),
         ("audience by country", "SELECT * FROM ig.audience_insights", 1, "one insights call"),

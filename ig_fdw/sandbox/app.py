@@ -119,6 +119,10 @@ class App:
             self.calls = collections.deque(maxlen=10000)
             self.in_flight = 0
             self.max_in_flight = 0
+            # round trips as a client at latency feels them: a round starts each time the
+            # number of requests in flight goes from 0 to 1 (N sequential calls = N rounds,
+            # 4 overlapping calls = 1 round)
+            self.rounds = 0
 
     def record(self, method, path, template, status, token_str=None, in_batch=False, query=None):
         if not in_batch:
@@ -143,7 +147,7 @@ class App:
             return {"total": self.stats_total, "by_endpoint": dict(self.by_endpoint),
                     "by_method": dict(self.by_method), "by_token": dict(self.by_token),
                     "batches": self.batches, "batch_items": self.batch_items,
-                    "max_in_flight": self.max_in_flight, "in_flight": self.in_flight,
+                    "max_in_flight": self.max_in_flight, "in_flight": self.in_flight, "rounds": self.rounds,
                     "calls": list(self.calls)}
 
     def log_write(self, ctx, action, **ids):

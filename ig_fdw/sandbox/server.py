@@ -114,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         with app.lock:
             app.in_flight += 1
+            if app.in_flight == 1:      # 0 -> 1: a new round trip starts
+                app.rounds += 1
             if app.in_flight > app.max_in_flight:
                 app.max_in_flight = app.in_flight
             fired = app.faults.fire({"latency", "status", "status_after", "reset", "reset_after", "slow", "malformed"},

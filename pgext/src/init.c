@@ -36,6 +36,7 @@ _PG_init(void)
 {
 	mc_instance_init_cache();
 	mc_xact_register();
+	mc_keyjoin_init();			/* its GUCs and join hook, visible from load */
 }
 
 Datum

@@ -13,6 +13,7 @@
  *	quals.c		 turning restriction clauses into Qual descriptors
  *	planner.c	 GetForeignRelSize / Paths / Plan (path keys, sort, limit)
  *	scan.c		 Begin / Iterate / ReScan / End / Explain of a scan
+ *	keyjoin.c	 local JOIN foreign on a key: the outer keys as one ANY qual
  *	convert_in.c Datum -> Python (qual values, rows handed to writes)
  *	convert_out*.c Python -> Datum (values returned by execute()); the
  *				 files and their private header: convert_out.h
@@ -134,6 +135,7 @@ extern PyObject *mc_quals_to_python(List *quals, MCTableInfo *info,
 									bool *known);
 extern List *mc_quals_serialize(List *quals);	/* -> fdw_private part */
 extern List *mc_quals_deserialize(List *serialized, List *exprs);
+extern MCQual *mc_make_key_qual(AttrNumber attnum, const char *opname, Oid arraytype);
 
 /* ----- convert_in.c ----- */
 extern void mc_convert_in_init(void);
@@ -178,6 +180,15 @@ extern Oid	mc_planning_userid(PlannerInfo *root, RelOptInfo *baserel);
 extern void mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 								   RelOptInfo *input_rel, RelOptInfo *output_rel,
 								   void *extra);
+extern bool mc_key_column(RelOptInfo *baserel, AttrNumber attnum, double *rows_per_key);
+extern Path *mc_key_scan_path(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
+							  const char *opname, Oid arraytype, double rows,
+							  double calls, double rounds, double startup, double total);
+extern double mc_key_scan_calls(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
+								int nkeys, double *calls, double *rounds);
+
+/* ----- keyjoin.c ----- */
+extern void mc_keyjoin_init(void);
 
 /* ----- scan.c ----- */
 extern void mcBeginForeignScan(ForeignScanState *node, int eflags);
@@ -186,6 +197,7 @@ extern void mcReScanForeignScan(ForeignScanState *node);
 extern void mcEndForeignScan(ForeignScanState *node);
 extern void mcExplainForeignScan(ForeignScanState *node, struct ExplainState *es);
 extern void mc_release_on_reset(MemoryContext cxt, PyObject **slots, int nslots);
+extern void mc_scan_set_keys(ForeignScanState *node, Datum array);
 
 /* ----- modify.c ----- */
 extern void mcAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,

@@ -45,7 +45,19 @@ enum MCPlanPrivate
 	MCP_SORTKEYS,				/* List of sort key Lists */
 	MCP_LIMIT,					/* Integer, -1 = none */
 	MCP_OFFSET,					/* Integer, -1 = none */
-	MCP_USERID					/* Integer (the user the instance is for) */
+	MCP_USERID,					/* Integer (the user the instance is for) */
+	MCP_KEY_QUAL,				/* Integer: index of the key join's ANY qual, or -1 */
+	MCP_CALLS					/* List of 2 Floats: planned calls, rounds per execution */
+};
+
+/* fdw_private of our paths, by position */
+enum MCPathPrivate
+{
+	MCPP_SORTKEYS = 0,
+	MCPP_LIMIT,
+	MCPP_OFFSET,
+	MCPP_KEY,					/* a key join's inner scan: (attnum, opname, arraytype); else NIL */
+	MCPP_CALLS					/* (calls, rounds) */
 };
 
 typedef struct MCPlanState
@@ -56,6 +68,10 @@ typedef struct MCPlanState
 	Bitmapset  *needed;			/* attnums */
 	List	   *colnames;		/* String nodes, attnum order */
 	double		startup_cost;
+	double		calls;			/* get_call_estimate() of the plain scan (1 if none) */
+	double		rounds;
+	List	   *key_attnums;	/* single-column keys of get_path_keys() */
+	List	   *key_rows;		/* ... and their expected rows per key (Float) */
 } MCPlanState;
 
 Oid
@@ -186,6 +202,87 @@ estimate_or(MCPlanState *ps, PyObject *obj, double dflt, double max, const char 
 	return dflt;
 }
 
+/*
+ * get_call_estimate(quals, columns): an optional method of our runtime's
+ * (multicorn2 never calls it) by which a wrapper says how many API calls
+ * one execute() with these quals makes, and in how many rounds (calls that
+ * must wait for each other).  A value it cannot know is multicorn.UNBOUND.
+ * It returns (calls, rounds); without it a scan is 1 call in 1 round.
+ */
+static void
+call_estimate(MCPlanState *ps, PyObject *quals, PyObject *columns,
+			  double *calls, double *rounds)
+{
+	PyObject   *res,
+			   *c,
+			   *r;
+
+	*calls = *rounds = 1;
+	if (!PyObject_HasAttrString(ps->entry->instance, "get_call_estimate"))
+		return;
+	res = PyObject_CallMethod(ps->entry->instance, "get_call_estimate", "OO", quals, columns);
+	mc_check_python(res);
+	if (res == Py_None)
+	{
+		Py_DECREF(res);
+		return;
+	}
+	if (!PySequence_Check(res) || PySequence_Size(res) != 2)
+	{
+		Py_DECREF(res);
+		PyErr_Clear();
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s.get_call_estimate() must return (calls, rounds) or None",
+						mc_class_name(ps->entry->instance))));
+	}
+	c = PySequence_GetItem(res, 0);
+	r = PySequence_GetItem(res, 1);
+	*calls = estimate_or(ps, c, 1, MC_MAX_ESTIMATE, "the calls of get_call_estimate()");
+	*rounds = estimate_or(ps, r, 1, MC_MAX_ESTIMATE, "the rounds of get_call_estimate()");
+	Py_XDECREF(c);
+	Py_XDECREF(r);
+	Py_DECREF(res);
+	if (*rounds > *calls)
+		*rounds = *calls;
+}
+
+/*
+ * The start-up cost of one execution: _startup_cost per round trip (what a
+ * user waits for), plus a tenth of it per further call (what the calls take
+ * from the API's rate budget).  1 call in 1 round costs _startup_cost, as
+ * before this model.
+ */
+static double
+calls_cost(MCPlanState *ps, double calls, double rounds)
+{
+	return ps->startup_cost * rounds + 0.1 * ps->startup_cost * Max(calls - rounds, 0);
+}
+
+static List *
+calls_private(double calls, double rounds)
+{
+	return list_make2(makeFloat(psprintf("%g", calls)), makeFloat(psprintf("%g", rounds)));
+}
+
+/* Quals of the base rel plus `colname op value` (a Python Qual) for a join's key. */
+static PyObject *
+quals_with(PlannerInfo *root, MCPlanState *ps, RelOptInfo *baserel, const char *colname,
+		   PyObject *op, PyObject *value)
+{
+	PyObject   *quals = plan_time_quals(root, ps,
+										mc_extract_quals(root, baserel,
+														 baserel->baserestrictinfo, NULL));
+	PyObject   *qual = PyObject_CallFunction(mc_attr("Qual"), "NNN", mc_py_string(colname),
+											 op, value);
+
+	mc_check_python(qual);
+	if (PyList_Append(quals, qual) < 0)
+		mc_raise_python_error();
+	Py_DECREF(qual);
+	return quals;
+}
+
 void
 mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -215,6 +312,8 @@ mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	quals = plan_time_quals(root, ps, mcquals);
 	columns = names_to_python(ps->colnames);
 	res = PyObject_CallMethod(ps->entry->instance, "get_rel_size", "OO", quals, columns);
+	if (res != NULL)
+		call_estimate(ps, quals, columns, &ps->calls, &ps->rounds);
 	Py_DECREF(quals);
 	Py_DECREF(columns);
 	mc_check_python(res);
@@ -500,10 +599,10 @@ attnum_of(MCTableInfo *info, const char *name)
 }
 
 static List *
-path_private(List *sortkeys, int64 limit, int64 offset)
+path_private(List *sortkeys, int64 limit, int64 offset, List *key, List *calls)
 {
-	return list_make3(sortkeys, makeInteger((int) Min(limit, PG_INT32_MAX)),
-					  makeInteger((int) Min(offset, PG_INT32_MAX)));
+	return list_make5(sortkeys, makeInteger((int) Min(limit, PG_INT32_MAX)),
+					  makeInteger((int) Min(offset, PG_INT32_MAX)), key, calls);
 }
 
 static void
@@ -511,6 +610,7 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 						   PyObject *key_columns, double rows)
 {
 	Relids		required = NULL;
+	char	   *key_colname = NULL;
 	PyObject   *seq;
 	Py_ssize_t	i,
 				n;
@@ -544,6 +644,12 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 							mc_class_name(ps->entry->instance), colname,
 							ps->info->relname)));
 		}
+		if (n == 1)				/* a key the key join may hand a list of */
+		{
+			key_colname = colname;
+			ps->key_attnums = lappend_int(ps->key_attnums, attnum);
+			ps->key_rows = lappend(ps->key_rows, makeFloat(psprintf("%g", clamp_row_est(rows))));
+		}
 		outer = outer_for_column(root, baserel, attnum);
 		if (outer == NULL)
 			break;
@@ -554,10 +660,29 @@ add_one_parameterized_path(PlannerInfo *root, RelOptInfo *baserel, MCPlanState *
 		return;
 	required = bms_union(required, baserel->lateral_relids);
 	rows = clamp_row_est(rows);
-	add_path(baserel, (Path *)
-			 mc_create_foreignscan_path(root, baserel, NULL, rows, ps->startup_cost,
-									 ps->startup_cost + rows * MC_ROW_COST, NIL, required,
-									 NULL, path_private(NIL, -1, -1)));
+	{
+		double		calls = 1,
+					rounds = 1,
+					startup;
+
+		if (key_colname != NULL)
+		{
+			PyObject   *quals,
+					   *columns = names_to_python(ps->colnames);
+
+			quals = quals_with(root, ps, baserel, key_colname, PyUnicode_FromString("="),
+							   Py_NewRef(mc_attr("UNBOUND")));
+			call_estimate(ps, quals, columns, &calls, &rounds);
+			Py_DECREF(quals);
+			Py_DECREF(columns);
+		}
+		startup = calls_cost(ps, calls, rounds);
+		add_path(baserel, (Path *)
+				 mc_create_foreignscan_path(root, baserel, NULL, rows, startup,
+											startup + rows * MC_ROW_COST, NIL, required,
+											NULL, path_private(NIL, -1, -1, NIL,
+															   calls_private(calls, rounds))));
+	}
 }
 
 static void
@@ -614,7 +739,8 @@ void
 mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	MCPlanState *ps = baserel->fdw_private;
-	double		total = ps->startup_cost + baserel->rows * MC_ROW_COST;
+	double		startup = calls_cost(ps, ps->calls, ps->rounds);
+	double		total = startup + baserel->rows * MC_ROW_COST;
 	List	   *sortkeys = NIL;
 	int			nsorted = 0;
 
@@ -633,17 +759,19 @@ mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	 * node applies it, unless mcGetForeignUpperPaths() replaces that node.
 	 */
 	add_path(baserel, (Path *)
-			 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+			 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, startup,
 									 total, NIL, baserel->lateral_relids, NULL,
-									 path_private(NIL, -1, -1)));
+									 path_private(NIL, -1, -1, NIL,
+												  calls_private(ps->calls, ps->rounds))));
 	if (nsorted > 0)
 	{
 		List	   *pathkeys = list_copy_head(root->query_pathkeys, nsorted);
 
 		add_path(baserel, (Path *)
-				 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, ps->startup_cost,
+				 mc_create_foreignscan_path(root, baserel, NULL, baserel->rows, startup,
 										 total, pathkeys, baserel->lateral_relids, NULL,
-										 path_private(list_copy_head(sortkeys, nsorted), -1, -1)));
+										 path_private(list_copy_head(sortkeys, nsorted), -1, -1,
+													  NIL, calls_private(ps->calls, ps->rounds))));
 	}
 	add_parameterized_paths(root, baserel, ps);
 }
@@ -720,7 +848,8 @@ mcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *i
 										  rows, scan->path.startup_cost,
 										  scan->path.startup_cost + rows * MC_ROW_COST,
 										  scan->path.pathkeys, NULL,
-										  path_private(sortkeys, limit, offset)));
+										  path_private(sortkeys, limit, offset, NIL,
+													   list_nth(scan->fdw_private, MCPP_CALLS))));
 }
 
 /* The plan of the final path above: a plain scan of the base rel. */
@@ -735,6 +864,8 @@ limit_scan_plan(RelOptInfo *upperrel, ForeignPath *best_path, List *tlist)
 	priv = list_make5(mc_quals_serialize(NIL), ps->colnames, linitial(path_priv),
 					  lsecond(path_priv), lthird(path_priv));
 	priv = lappend(priv, makeInteger(ps->userid));
+	priv = lappend(priv, makeInteger(-1));
+	priv = lappend(priv, list_nth(path_priv, MCPP_CALLS));
 	return make_foreignscan(tlist, NIL, baserel->relid, NIL, priv, NIL, NIL, NULL);
 }
 
@@ -749,16 +880,98 @@ mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *path_priv = best_path->fdw_private;
 	List	   *priv;
 	ListCell   *lc;
+	int			key_qual = -1;
 
 	if (IS_UPPER_REL(baserel))	/* the LIMIT path of mcGetForeignUpperPaths */
 		return limit_scan_plan(baserel, best_path, tlist);
+	if (list_nth(path_priv, MCPP_KEY) != NIL)
+	{
+		/* The inner scan of a key join: `key = ANY(<the outer keys>)`, set by keyjoin.c. */
+		List	   *key = list_nth(path_priv, MCPP_KEY);
+
+		key_qual = list_length(quals);
+		quals = lappend(quals, mc_make_key_qual(intVal(linitial(key)), strVal(lsecond(key)),
+												(Oid) intVal(lthird(key))));
+	}
 	foreach(lc, quals)
 		exprs = lappend(exprs, ((MCQual *) lfirst(lc))->value);
 	priv = list_make5(mc_quals_serialize(quals), ps->colnames, linitial(path_priv),
 					  lsecond(path_priv), lthird(path_priv));
 	priv = lappend(priv, makeInteger(ps->userid));
+	priv = lappend(priv, makeInteger(key_qual));	/* MCP_KEY_QUAL */
+	priv = lappend(priv, list_nth(path_priv, MCPP_CALLS));
 	/* Every clause is rechecked by PostgreSQL. */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, exprs, priv, NIL, NIL,
 							outer_plan);
+}
+
+/* ---------- what keyjoin.c asks of a base rel ---------- */
+
+/* Is attnum a single-column key of get_path_keys()?  Sets its rows per key. */
+bool
+mc_key_column(RelOptInfo *baserel, AttrNumber attnum, double *rows_per_key)
+{
+	MCPlanState *ps = baserel->fdw_private;
+	ListCell   *la,
+			   *lr;
+
+	if (ps == NULL)
+		return false;
+	forboth(la, ps->key_attnums, lr, ps->key_rows)
+	{
+		if (lfirst_int(la) == attnum)
+		{
+			*rows_per_key = floatVal(lfirst(lr));
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The inner scan of a key join: a plain scan of baserel whose plan gets one
+ * more qual, `attnum opname ANY(array of arraytype)`, filled by the join at
+ * run time.  Not added to the rel's paths; the custom join path owns it.
+ */
+Path *
+mc_key_scan_path(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
+				 const char *opname, Oid arraytype, double rows, double calls,
+				 double rounds, double startup, double total)
+{
+	List	   *key = list_make3(makeInteger(attnum), makeString(pstrdup(opname)),
+								 makeInteger((int) arraytype));
+
+	return (Path *) mc_create_foreignscan_path(root, baserel, NULL, clamp_row_est(rows),
+											   startup, total, NIL, NULL, NULL,
+											   path_private(NIL, -1, -1, key,
+															calls_private(calls, rounds)));
+}
+
+/*
+ * Calls and rounds of one execution of the key join's inner scan with
+ * nkeys keys (get_call_estimate() sees `key = ANY([UNBOUND] * nkeys)`), and
+ * its start-up cost.
+ */
+double
+mc_key_scan_calls(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum, int nkeys,
+				  double *calls, double *rounds)
+{
+	MCPlanState *ps = baserel->fdw_private;
+	PyObject   *list = PyList_New(0),
+			   *quals,
+			   *columns;
+	int			i;
+
+	mc_check_python(list);
+	for (i = 0; i < nkeys; i++)
+		if (PyList_Append(list, mc_attr("UNBOUND")) < 0)
+			mc_raise_python_error();
+	quals = quals_with(root, ps, baserel, ps->info->cols[attnum - 1].name,
+					   Py_BuildValue("(sO)", "=", Py_True), list);
+	columns = names_to_python(ps->colnames);
+	call_estimate(ps, quals, columns, calls, rounds);
+	Py_DECREF(quals);
+	Py_DECREF(columns);
+	return calls_cost(ps, *calls, *rounds);
 }

@@ -308,3 +308,15 @@ mc_quals_to_python(List *quals, MCTableInfo *info, Datum *values, bool *isnull,
 	}
 	return list;
 }
+
+/*
+ * The ANY qual of a key join's inner scan: its value is a placeholder (a
+ * NULL array) that the join replaces with the outer keys before each
+ * execution (mc_scan_set_keys).
+ */
+MCQual *
+mc_make_key_qual(AttrNumber attnum, const char *opname, Oid arraytype)
+{
+	return make_qual(attnum, opname, MC_LIST_ANY,
+					 (Expr *) makeNullConst(arraytype, -1, InvalidOid));
+}

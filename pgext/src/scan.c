@@ -30,6 +30,9 @@ typedef struct MCScanState
 	bool	   *qual_nulls;
 	bool	   *qual_known;
 	bool		evaluated;		/* qual_values hold the last execution's */
+	int			key_qual;		/* a key join's ANY qual (index), or -1 */
+	Datum		key_array;		/* ... its value, set by the join */
+	bool		key_set;
 	MCRowReader *reader;
 	MemoryContext rowcxt;		/* one row's conversion; reset per row */
 	MemoryContext paramcxt;		/* qual values of one execution; reset per rescan */
@@ -189,6 +192,7 @@ mcBeginForeignScan(ForeignScanState *node, int eflags)
 	st->sortkeys = mc_sortkeys_to_python(lthird(priv));
 	st->limit = int_or_none(intVal(lfourth(priv)));
 	st->offset = int_or_none(intVal(list_nth(priv, 4)));
+	st->key_qual = list_length(priv) > 6 ? intVal(list_nth(priv, 6)) : -1;
 	rowid = scan_rowid_name(node);
 	st->reader = mc_row_reader_create(st->info, needed, false, st->classname, rowid);
 	Py_XDECREF(rowid);
@@ -221,8 +225,29 @@ evaluate_quals(MCScanState *st, ExprContext *econtext)
 		st->qual_known[i] = true;
 		i++;
 	}
+	if (st->key_qual >= 0)
+	{
+		/* a copy: EXPLAIN ANALYZE may show it after the join freed its batch */
+		st->qual_nulls[st->key_qual] = !st->key_set;
+		st->qual_values[st->key_qual] = st->key_set ?
+			PointerGetDatum(PG_DETOAST_DATUM_COPY(st->key_array)) : (Datum) 0;
+	}
 	MemoryContextSwitchTo(old);
 	st->evaluated = true;
+}
+
+/*
+ * A key join (keyjoin.c) hands the inner scan the outer keys, as an array
+ * of the key's type, before each execution.  The array stays the join's.
+ */
+void
+mc_scan_set_keys(ForeignScanState *node, Datum array)
+{
+	MCScanState *st = node->fdw_state;
+
+	Assert(st->key_qual >= 0);
+	st->key_array = array;
+	st->key_set = true;
 }
 
 /* kwargs shared by execute() and explain(): only what is set, so older FDWs work. */
@@ -345,6 +370,27 @@ has_exec_param(Node *node, void *context)
 	return expression_tree_walker(node, has_exec_param, context);
 }
 
+/*
+ * The API calls the planner expected one execution to make, and in how many
+ * rounds (from the wrapper's get_call_estimate(); 1 in 1 without it).
+ */
+static void
+explain_planned_calls(ForeignScan *fsplan, ExplainState *es)
+{
+	List	   *calls;
+	double		c,
+				r;
+
+	if (list_length(fsplan->fdw_private) <= 7)
+		return;
+	calls = list_nth(fsplan->fdw_private, 7);
+	c = floatVal(linitial(calls));
+	r = floatVal(lsecond(calls));
+	ExplainPropertyText("Planned Calls",
+						psprintf("%.0f in %.0f round%s per execution", c, r, r == 1 ? "" : "s"),
+						es);
+}
+
 void
 mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -367,7 +413,7 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 		forboth(lc, st->qual_states, le, fsplan->fdw_exprs)
 		{
-			if (!has_exec_param(lfirst(le), NULL))
+			if (i != st->key_qual && !has_exec_param(lfirst(le), NULL))
 			{
 				st->qual_values[i] = ExecEvalExpr(lfirst(lc), node->ss.ps.ps_ExprContext,
 												  &st->qual_nulls[i]);
@@ -376,6 +422,7 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			i++;
 		}
 	}
+	explain_planned_calls(fsplan, es);
 	quals = mc_quals_to_python(st->quals, st->info, st->qual_values, st->qual_nulls,
 							   st->qual_types, st->qual_known);
 	method = PyObject_GetAttrString(st->entry->instance, "explain");

@@ -6,6 +6,10 @@ Table options:
   sortable   comma-separated columns can_sort() accepts (in request order)
   limit_ok   'true' to accept can_limit() (execute() then applies limit/offset)
   rel_size   'rows,width' returned by get_rel_size()
+  ids_per_call, concurrency, scan_calls
+             turn on get_call_estimate() (our runtime's extension): a list qual of n
+             values costs ceil(n / ids_per_call) calls, concurrency at a time; a scan
+             without an '=' qual costs scan_calls calls in as many rounds
 Rows are dicts: id = 1..rows, name = 'n<id>', flag = id % 2 = 0,
 ts = 2024-01-<id> UTC, tags = ['t<id>'], score = id * 1.5 (only the columns
 the table has are filled).
@@ -37,6 +41,24 @@ class Recorder(ForeignDataWrapper):
             rows, width = self.options["rel_size"].split(",")
             return (int(rows), int(width))
         return super(Recorder, self).get_rel_size(quals, columns)
+
+    def __getattr__(self, name):
+        # get_call_estimate exists only when the table asks for it (the runtime feature-detects it)
+        if name == "get_call_estimate" and "ids_per_call" in self.__dict__.get("options", {}):
+            return self._call_estimate
+        raise AttributeError(name)
+
+    def _call_estimate(self, quals, columns):
+        per, conc = int(self.options["ids_per_call"]), int(self.options.get("concurrency", "1"))
+        log_to_postgres("get_call_estimate %s" % ", ".join(self._qual_text(q) for q in quals))
+        for q in quals:
+            if q.is_list_operator and q.operator[1] and isinstance(q.value, list):
+                calls = max(1, -(-len(q.value) // per))
+                return (calls, -(-calls // conc))
+            if q.operator == "=":
+                return (1, 1)
+        n = int(self.options.get("scan_calls", "1"))
+        return (n, n)
 
     def get_path_keys(self):
         if "path_keys" in self.options:

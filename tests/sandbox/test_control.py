@@ -76,6 +76,18 @@ def test_max_in_flight_counts_concurrency(sb):
         t.join()
     st = sb.stats()
     assert st["max_in_flight"] == 5 and st["total"] == 5 and st["in_flight"] == 0
+    assert st["rounds"] == 1                    # five overlapping calls: one round trip
+
+
+def test_rounds_count_sequential_calls_and_reset(sb):
+    sb.set_faults("latency=300ms")
+    tok = sb.user_token()
+    for _ in range(3):
+        requests.get(sb.url + "/v22.0/me", params={"access_token": tok})
+    st = sb.stats()
+    assert st["rounds"] == 3 and st["total"] == 3 and st["max_in_flight"] == 1
+    sb.reset_stats()
+    assert sb.stats()["rounds"] == 0
 
 
 def test_start_stop_without_with():
