@@ -8,6 +8,8 @@ calling thread responsive to statement cancels: every HTTP request runs on a
 worker while the caller waits in short slices.
 """
 
+from urllib.parse import urlsplit
+
 from . import apiclock, cache as cache_mod
 from .batch import (AUTH, FAILED, MAX_BATCH, OK, BatchRequest, chunks, encode_batch, item_usage,
                     judge_item)
@@ -143,9 +145,18 @@ class GraphClient:
             return self.runner.run(self._get, self._url(path), first_params)
 
         def following(next_path, query):
-            return self.runner.run(self._get, self.base_url + next_path, query)
+            return self.runner.run(self._get, self._next_url(next_path), query)
 
         return iter_pages(first, following, size, limit, on_page=lambda: self._stats.add("pages"))
+
+    def _next_url(self, next_path):
+        """A ``paging.next`` path on this client's host.  The path already carries
+        the base URL's own path prefix when the API is served under one (the
+        sandbox's Instagram host, /ig): it is not added twice."""
+        prefix = urlsplit(self.base_url).path.rstrip("/")
+        if prefix and (next_path == prefix or next_path.startswith(prefix + "/")):
+            next_path = next_path[len(prefix):]
+        return self.base_url + next_path
 
     # -- multi-object reads ------------------------------------------------
     def get_many(self, ids, fields=None, params=None, on_error="return"):

@@ -466,6 +466,9 @@ class Transport:
         if len(buc) > BUC_MAX_ACCOUNTS:      # about the token's accounts in general: keep the blocks only
             buc = {b: v for b, v in buc.items() if b in blocked}
         accounts = self.rate_state.accounts_of(objects)
+        if not (app_usage is not None or app_throttle or app_regain or buc) and not self._blocks_to_lift(
+                success, accounts):
+            return                          # nothing to record: no write of the shared file
         if len(buc) == 1 and objects:
             self.rate_state.learn_owner(objects, next(iter(buc)))
             accounts = self.rate_state.accounts_of(objects)
@@ -474,6 +477,14 @@ class Transport:
         self.rate_state.update(usage=app_usage, regain_seconds=app_regain, throttled=app_throttle,
                                accounts=buc, clear_accounts=clear,
                                clear_app=success and not app_regain)
+
+    def _blocks_to_lift(self, success, accounts):
+        """Whether a success has app-wide or own-account blocks to lift."""
+        if not success:
+            return False
+        snapshot = self.rate_state.read()
+        return (self.rate_state.blocked_for(snapshot) > 0
+                or self.rate_state.blocked_account(snapshot, accounts) is not None)
 
     def record_items(self, items, paths):
         """Share the usage headers of batch items (each names its own account);

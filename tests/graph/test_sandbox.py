@@ -574,3 +574,19 @@ def test_every_error_text_and_log_line_is_redacted(sb, make_client, caplog):
         invalid.get(sb.accounts[0], fields=["id"])
     assert_redacted(info.value, ["EAAnot-a-real-token-1234567890abcdef"])
     assert "EAAnot" not in repr(invalid) and provider.token() not in repr(client)
+
+
+def test_paging_on_a_host_served_under_a_path(sb, fast_retry):
+    """The sandbox serves the Instagram Login host under /ig: the `next` links
+    carry that prefix, and following them must not add it twice."""
+    acct = sb.accounts[0]
+    sb.reset_stats()
+    token = sb.mint_token("ig_long", user=acct)
+    client = GraphClient(sb.url + "/ig", VERSION, token, app_secret=sb.ig_app_secret, retry=fast_retry, timeout=5)
+    try:
+        rows = list(client.paginate("%s/media" % acct, fields=["id"], page_size=7))
+    finally:
+        client.close()
+    assert [r["id"] for r in rows] == media_ids(sb, acct)
+    pages = [c["path"] for c in sb.stats()["calls"] if c["path"].endswith("/%s/media" % acct)]
+    assert len(pages) == client.stats.pages > 2 and set(pages) == {"/ig/%s/%s/media" % (VERSION, acct)}

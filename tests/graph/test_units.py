@@ -179,6 +179,39 @@ def test_account_block_and_share_concern_that_account_only(tmp_path):
     assert set(a.read()["accounts"]) == {"181"}
 
 
+def _answer(status, body, headers):
+    import requests
+    r = requests.Response()
+    r.status_code = status
+    r._content = json.dumps(body).encode()
+    r.headers.update(headers)
+    return r
+
+
+@pytest.mark.parametrize("code, app_wide", [(80002, False), (4, True), (17, True)])
+def test_a_throttle_blocks_its_account_unless_app_level(tmp_path, code, app_wide):
+    """A Business Use Case throttle (80002) blocks the account its header names;
+    an app-level one (4, 17...) blocks every call."""
+    from ig_fdw.graph.transport import RetryPolicy, TokenManager, Transport
+    from ig_fdw.graph.client import StaticToken
+    state = RateState(str(tmp_path))
+    t = Transport(TokenManager(StaticToken("tok")), "test", "http://127.0.0.1:1", rate_state=state,
+                  retry=RetryPolicy(max_attempts=1))
+    headers = {"X-Business-Use-Case-Usage": json.dumps(
+        {"178": [{"type": "instagram", "call_count": 100, "estimated_time_to_regain_access": 30}]})}
+    body = {"error": {"message": "(#%d) limit" % code, "type": "OAuthException", "code": code}}
+    with pytest.raises(Exception):
+        t._interpret(_answer(400, body, headers), b"x", "GET", "http://127.0.0.1:1/v22.0/178/media", True, ["178"])
+    assert state.blocked_for(accounts=["178"]) > 1700
+    assert (state.blocked_for(accounts=["179"]) > 1700) == app_wide
+    assert (state.blocked_for() > 0) == app_wide
+    # a success about another account lifts nothing of the 80002 block
+    ok = {"X-Business-Use-Case-Usage": json.dumps({"179": [{"type": "instagram", "call_count": 3}]})}
+    t._interpret(_answer(200, {"id": "179"}, ok), b"x", "GET", "http://127.0.0.1:1/v22.0/179", True, ["179"])
+    assert state.blocked_for(accounts=["178"]) > 1700
+    assert state.current_usage(accounts=["179"]) == 3 and state.current_usage() == 0
+
+
 def test_rate_state_concurrent_writers(tmp_path):
     states = [RateState(str(tmp_path)) for _ in range(4)]
 
