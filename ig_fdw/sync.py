@@ -102,10 +102,18 @@ def cmd_sync(args):
     if not args.dsn:
         print("ig-fdw sync: --dsn is required (e.g. --dsn 'dbname=analytics')", file=sys.stderr)
         return 2
-    if args.install:
-        install(args.dsn, args.source_schema)
-    if args.add_account:
-        add_accounts(args.dsn, args.add_account, args.account_schema)
+    if args.account_schema and not args.add_account:
+        print("ig-fdw sync: --account-schema goes with --add-account", file=sys.stderr)
+        return 2
+    try:
+        if args.install:
+            install(args.dsn, args.source_schema)
+        if args.add_account:
+            add_accounts(args.dsn, args.add_account, args.account_schema)
+    except _psycopg().Error as exc:     # a bad id or schema: the database's message and hint
+        hint = getattr(getattr(exc, "diag", None), "message_hint", None)
+        print("ig-fdw sync: %s%s" % (str(exc).strip(), ("\nHINT: " + hint) if hint else ""), file=sys.stderr)
+        return 2
     if args.status:
         names, rows = status(args.dsn)
         print("\t".join(names))

@@ -406,6 +406,13 @@ def test_cli_install_add_run_status(syncdb, capsys):
     out = capsys.readouterr().out
     assert a in out and "active" in out
     assert main(["sync"]) == 2
+    # an account with its own schema of foreign tables (its Instagram Login server); a wrong one is refused
+    b = db.accounts[1]
+    assert main(["sync", "--dsn", db.dsn, "--add-account", b, "--account-schema", "nowhere"]) == 2
+    assert 'schema "nowhere" has no foreign table "media"' in capsys.readouterr().err
+    assert main(["sync", "--dsn", db.dsn, "--add-account", b, "--account-schema", "ig"]) == 0
+    assert db.one("SELECT source_schema FROM ig_sync.account WHERE business_account_id = %s", (b,)) == "ig"
+    assert main(["sync", "--dsn", db.dsn, "--account-schema", "ig"]) == 2
 
 
 # -- accounts reached by their own Instagram Login token ------------------------------
