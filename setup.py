@@ -7,6 +7,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["ig_fdw", "ig_fdw.*"]),
+    # the ig_sync schema: `ig-fdw sync --install`, or psql -f "$(ig-fdw sync --sql-path)"
+    package_data={"ig_fdw": ["sql/*.sql"]},
     python_requires=">=3.9",
     install_requires=["requests>=2.28", "cryptography>=41"],
     entry_points={"console_scripts": ["ig-fdw=ig_fdw.cli:main"]},

@@ -1,6 +1,6 @@
 """``ig-fdw sync``: run the ig_sync schema's work from outside PostgreSQL.
 
-The sync itself lives in SQL (sql/sync.sql, docs/sync.md): this module only
+The sync itself lives in SQL (ig_fdw/sql/sync.sql, docs/sync.md): this module only
 installs it, adds accounts, and runs ``CALL ig_sync.tick(...)`` from K
 threads, each with its own connection, where pg_cron is not available.  The
 workers share nothing but the database: they claim work with FOR UPDATE SKIP
@@ -11,7 +11,8 @@ import os
 import sys
 import threading
 
-SQL_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sql", "sync.sql")
+#: Shipped inside the package (setup.py's package_data): `ig-fdw sync --sql-path` prints where.
+SQL_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql", "sync.sql")
 
 
 def _psycopg():
@@ -24,7 +25,7 @@ def _psycopg():
 
 
 def schema_sql():
-    """The text of sql/sync.sql."""
+    """The text of the installed sync.sql."""
     with open(SQL_FILE, encoding="utf-8") as f:
         return f.read()
 
@@ -38,11 +39,13 @@ def install(dsn, source_schema=None):
             conn.execute("UPDATE ig_sync.settings SET source_schema = %s", (source_schema,))
 
 
-def add_accounts(dsn, accounts):
+def add_accounts(dsn, accounts, schema=None):
+    """Schedule accounts; ``schema``: where their foreign tables are, when not the
+    settings' source_schema (accounts with their own Instagram Login server)."""
     psycopg = _psycopg()
     with psycopg.connect(dsn, autocommit=True) as conn:
         for a in accounts:
-            conn.execute("SELECT ig_sync.add_account(%s)", (a,))
+            conn.execute("SELECT ig_sync.add_account(%s, %s)", (a, schema))
 
 
 def tick(dsn, max_calls=100, max_seconds=300):
@@ -93,13 +96,24 @@ def status(dsn):
 
 
 def cmd_sync(args):
+    if args.sql_path:
+        print(SQL_FILE)
+        return 0 if os.path.exists(SQL_FILE) else 1
     if not args.dsn:
         print("ig-fdw sync: --dsn is required (e.g. --dsn 'dbname=analytics')", file=sys.stderr)
         return 2
-    if args.install:
-        install(args.dsn, args.source_schema)
-    if args.add_account:
-        add_accounts(args.dsn, args.add_account)
+    if args.account_schema and not args.add_account:
+        print("ig-fdw sync: --account-schema goes with --add-account", file=sys.stderr)
+        return 2
+    try:
+        if args.install:
+            install(args.dsn, args.source_schema)
+        if args.add_account:
+            add_accounts(args.dsn, args.add_account, args.account_schema)
+    except _psycopg().Error as exc:     # a bad id or schema: the database's message and hint
+        hint = getattr(getattr(exc, "diag", None), "message_hint", None)
+        print("ig-fdw sync: %s%s" % (str(exc).strip(), ("\nHINT: " + hint) if hint else ""), file=sys.stderr)
+        return 2
     if args.status:
         names, rows = status(args.dsn)
         print("\t".join(names))
@@ -132,6 +146,11 @@ def add_command(sub):
                    help="schema of the imported foreign tables (default: instagram), with --install")
     p.add_argument("--add-account", action="append", metavar="ID",
                    help="schedule a business account (repeatable) and exit")
+    p.add_argument("--account-schema", default=None, metavar="SCHEMA",
+                   help="with --add-account: the schema of that account's own foreign tables (an account "
+                        "with its own Instagram Login server; default: the settings' source_schema)")
     p.add_argument("--run", action="store_true", help="with --install/--add-account: run afterwards too")
     p.add_argument("--status", action="store_true", help="print the state per account and exit")
+    p.add_argument("--sql-path", action="store_true",
+                   help="print the path of the installed sync.sql (for psql -f) and exit")
     p.set_defaults(func=cmd_sync)

@@ -8,9 +8,9 @@ calling thread responsive to statement cancels: every HTTP request runs on a
 worker while the caller waits in short slices.
 """
 
-import time
+from urllib.parse import urlsplit
 
-from . import cache as cache_mod
+from . import apiclock, cache as cache_mod
 from .batch import (AUTH, FAILED, MAX_BATCH, OK, BatchRequest, chunks, encode_batch, item_usage,
                     judge_item)
 from .concurrency import Runner
@@ -71,8 +71,9 @@ class GraphClient:
         self.tokens = TokenManager(token_provider, app_secret)
         self.identity = credential_identity(token_provider, self.tokens.current)
         self.runner = Runner(max_concurrency, interrupt_check)
-        # clients of one user mapping share one (ig_fdw.connection)
-        self.rate_state = rate_state or RateState(state_dir, clock=clock or time.time)
+        # clients of one user mapping share one (ig_fdw.connection); blocks and usage readings are
+        # judged by the API's clock (its Date header), as its regain estimates are
+        self.rate_state = rate_state or RateState(state_dir, clock=clock or apiclock.clock_for(self.base_url))
         self._stats = CallStats()
         self.transport = Transport(
             self.tokens, self.identity, self.base_url, timeout=timeout, retry=self.retry,
@@ -155,9 +156,18 @@ class GraphClient:
             return self.runner.run(self._get, self._url(path), first_params)
 
         def following(next_path, query):
-            return self.runner.run(self._get, self.base_url + next_path, query)
+            return self.runner.run(self._get, self._next_url(next_path), query)
 
         return iter_pages(first, following, size, limit, on_page=lambda: self._stats.add("pages"))
+
+    def _next_url(self, next_path):
+        """A ``paging.next`` path on this client's host.  The path already carries
+        the base URL's own path prefix when the API is served under one (the
+        sandbox's Instagram host, /ig): it is not added twice."""
+        prefix = urlsplit(self.base_url).path.rstrip("/")
+        if prefix and (next_path == prefix or next_path.startswith(prefix + "/")):
+            next_path = next_path[len(prefix):]
+        return self.base_url + next_path
 
     # -- multi-object reads ------------------------------------------------
     def get_many(self, ids, fields=None, params=None, on_error="return"):
@@ -282,24 +292,16 @@ class GraphClient:
                                                 idempotent=all(r.idempotent for r in reqs))
         if not isinstance(body, list):
             raise TransportError("the Graph API answered a batch with something else than a list")
-        self._record_item_usage(body)
+        self._record_item_usage(body, reqs)
         return body
 
-    def _record_item_usage(self, items):
-        """Each batch item carries its own usage headers: share the worst."""
-        usage = regain = None
+    def _record_item_usage(self, items, reqs):
+        """Each batch item carries its own usage headers: shared per account by the transport."""
         for item in items:
             for h in (item.get("headers") or []) if isinstance(item, dict) else []:
                 if isinstance(h, dict) and str(h.get("name", "")).lower() == "x-business-use-case-usage":
                     self._stats.note_buc(h.get("value"))
-            u, r = item_usage(item)
-            if u is not None:
-                usage = u if usage is None else max(usage, u)
-            if r:
-                regain = r if regain is None else max(regain, r)
-        self._stats.note_usage(usage)
-        if usage is not None or regain:
-            self.rate_state.update(usage=usage, regain_seconds=regain)
+        self.transport.record_items(items, [r.path for r in reqs])
 
     def _item_cache_key(self, req):
         if self.cache_ttl <= 0 or not req.idempotent or req.body:

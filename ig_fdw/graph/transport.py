@@ -24,7 +24,8 @@ from . import apiclock, errors
 from .concurrency import current_cancel
 from .errors import (AmbiguousWrite, Cancelled, GraphError, RateLimited, TokenExpired,
                      TransportError, from_error_body)
-from .ratelimit import pacing_delay, parse_usage, throttle_wait_allowed
+from .ratelimit import (BUC_MAX_ACCOUNTS, pacing_delay, parse_app_usage, parse_buc, parse_usage,
+                        throttle_wait_allowed)
 from .redact import redact, redacting_logger, register_secret
 
 log = redacting_logger("ig_fdw.graph")
@@ -257,14 +258,15 @@ class Transport:
         failures = 0
         refreshed = False
         token = self.tokens.current()
+        objects = _objects_of(url, params)
         just_waited = False
         while True:
             self._check_cancel()
             if not just_waited:  # right after a throttle wait old usage figures are stale
-                self._pace()
+                self._pace(objects)
             just_waited = False
             try:
-                return self._attempt(method, url, params, data, idempotent, token)
+                return self._attempt(method, url, params, data, idempotent, token, objects)
             except TokenExpired as exc:
                 if refreshed:
                     raise type(exc)(
@@ -311,17 +313,20 @@ class Transport:
         """Seconds this statement has already spent waiting for throttles."""
         return float(self.stats.throttled_seconds) if self.stats is not None else 0.0
 
-    def _throttle_wait(self, wait, error):
+    def _throttle_wait(self, wait, error, account=None):
         if not throttle_wait_allowed(wait, self.waited_for_throttles(), self.rate_limit_max_wait):
-            raise self._rate_limited(wait, error)
+            raise self._rate_limited(wait, error, account)
         log.info("ig_fdw.graph: throttled by the Graph API, waiting %.1fs", wait)
         self._count("throttled_waits")
         self._count("throttled_seconds", wait)
         self.sleep(wait)
 
-    def _rate_limited(self, wait, error=None):
+    def _rate_limited(self, wait, error=None, account=None):
         minutes = max(1, int(-(-wait // 60)))
         detail = (": " + error.message) if error is not None else ""
+        if account is not None and error is None:
+            detail = (" for business account %s (its Business Use Case share is spent; calls about other "
+                      "accounts are not delayed)" % account)
         kw = {}
         if error is not None:
             kw = dict(code=error.code, subcode=error.subcode, type=error.type,
@@ -335,23 +340,30 @@ class Transport:
                                                                self.rate_limit_max_wait),
             retry_after=wait, **kw)
 
-    def _pace(self):
-        """Wait before a call if the shared state says the app is blocked or busy."""
+    def _pace(self, objects=()):
+        """Wait before a call if the shared state says the app, or the business
+        account the call is about, is blocked or busy.  Another account's block
+        or share never delays this call."""
         if self.rate_state is None:
             return
         snapshot = self.rate_state.read()
+        accounts = self.rate_state.accounts_of(objects)
         blocked = self.rate_state.blocked_for(snapshot)
         if blocked > 0:
             # Calling while throttled extends the block: wait or give up, never call.
             self._throttle_wait(blocked, None)
             return
-        delay = pacing_delay(self.rate_state.current_usage(snapshot), self.slow_down_at,
+        own = self.rate_state.blocked_account(snapshot, accounts)
+        if own is not None:
+            self._throttle_wait(own[1], None, account=own[0])
+            return
+        delay = pacing_delay(self.rate_state.current_usage(snapshot, accounts), self.slow_down_at,
                              self.slow_down_max_delay)
         if delay > 0:
             self._count("paced_seconds", delay)
             self.sleep(delay)
 
-    def _attempt(self, method, url, params, data, idempotent, token):
+    def _attempt(self, method, url, params, data, idempotent, token, objects=()):
         auth, auth_params = self.tokens.auth(token)
         if method in ("GET", "HEAD", "DELETE"):
             params = _merge(params, auth_params)
@@ -370,7 +382,7 @@ class Transport:
             raise TransportError("request to the Graph API failed: %s" % redact(exc)) from None
         self._count("calls")
         self._count("bytes_received", len(body_bytes))
-        return self._interpret(response, body_bytes, method, url, idempotent)
+        return self._interpret(response, body_bytes, method, url, idempotent, objects)
 
     def _network_error(self, exc, method, url, idempotent):
         never_sent = _never_sent(exc)
@@ -380,7 +392,7 @@ class Transport:
             return _Retry(TransportError(text, retryable=True))
         return AmbiguousWrite(text + "; the write may have been applied")
 
-    def _interpret(self, response, body_bytes, method, url, idempotent):
+    def _interpret(self, response, body_bytes, method, url, idempotent, objects=()):
         status = response.status_code
         apiclock.observe(url, response.headers.get("Date"))   # token expiry is judged by the API's clock
         usage, regain = parse_usage(response.headers)
@@ -394,7 +406,8 @@ class Transport:
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             error = from_error_body(body, status)
         throttled = isinstance(error, RateLimited) or status == 429
-        self._record_usage(usage, regain, throttled, success=error is None and status < 400)
+        self._record_usage(usage, regain, throttled, success=error is None and status < 400,
+                           headers=response.headers, error=error, objects=objects)
         if error is not None:
             if status >= 500 and not idempotent and not isinstance(error, (RateLimited, TokenExpired)):
                 # the server failed after receiving a write: it may have been applied (sending it again
@@ -436,17 +449,88 @@ class Transport:
             raise _Retry(error)
         raise error
 
-    def _record_usage(self, usage, regain, throttled, success):
-        """Share what this response said about usage; a success lifts a block."""
+    def _record_usage(self, usage, regain, throttled, success, headers=None, error=None, objects=()):
+        """Share what this response said about usage (a success lifts the blocks
+        it proves over).  A Business Use Case throttle blocks the accounts its
+        header names; only an app-level throttle (codes 4, 17, 32, 341, 368, 613, or a 429
+        naming no account) blocks every call."""
         if self.stats is not None:
             self.stats.note_usage(usage)
         if self.rate_state is None:
             return
-        if usage is not None or throttled or regain:
-            self.rate_state.update(usage=usage, regain_seconds=regain if (throttled or regain) else None,
-                                   throttled=throttled)
-        if success and not regain and self.rate_state.blocked_for() > 0:
-            self.rate_state.clear_block()
+        app_usage, app_regain = parse_app_usage(headers)
+        buc = parse_buc(headers)
+        blocked = {b for b, (_u, r) in buc.items() if r}
+        app_throttle = throttled and (getattr(error, "code", None) in APP_THROTTLE_CODES
+                                      or (error is None and not blocked))
+        if len(buc) > BUC_MAX_ACCOUNTS:      # about the token's accounts in general: keep the blocks only
+            buc = {b: v for b, v in buc.items() if b in blocked}
+        accounts = self.rate_state.accounts_of(objects)
+        if not (app_usage is not None or app_throttle or app_regain or buc) and not self._blocks_to_lift(
+                success, accounts):
+            return                          # nothing to record: no write of the shared file
+        if len(buc) == 1 and objects:
+            self.rate_state.learn_owner(objects, next(iter(buc)))
+            accounts = self.rate_state.accounts_of(objects)
+        clear = [b for b in buc if b not in blocked] + (accounts if success else [])
+        app_regain = regain if app_throttle else app_regain
+        self.rate_state.update(usage=app_usage, regain_seconds=app_regain, throttled=app_throttle,
+                               accounts=buc, clear_accounts=clear,
+                               clear_app=success and not app_regain)
+
+    def _blocks_to_lift(self, success, accounts):
+        """Whether a success has app-wide or own-account blocks to lift."""
+        if not success:
+            return False
+        snapshot = self.rate_state.read()
+        return (self.rate_state.blocked_for(snapshot) > 0
+                or self.rate_state.blocked_account(snapshot, accounts) is not None)
+
+    def record_items(self, items, paths):
+        """Share the usage headers of batch items (each names its own account);
+        ``paths`` are the items' relative URLs, in order."""
+        highest = None
+        for item, path in zip(items, paths):
+            if not isinstance(item, dict):
+                continue
+            headers = _Caseless({h["name"]: h.get("value") for h in item.get("headers") or []
+                                 if isinstance(h, dict) and "name" in h})
+            usage, regain = parse_usage(headers)
+            if usage is not None:
+                highest = usage if highest is None else max(highest, usage)
+            if self.rate_state is not None and (usage is not None or regain):
+                self._record_usage(None, regain, False, item.get("code") == 200, headers,
+                                   objects=_objects_of("/" + str(path or "").split("?", 1)[0], None))
+        if self.stats is not None:
+            self.stats.note_usage(highest)
+
+
+#: Throttles of the app, user or Page as a whole (the 80000-80014 range is per business object).
+APP_THROTTLE_CODES = (4, 17, 32, 341, 368, 613)
+
+
+class _Caseless(dict):
+    """Header lookup by any case (batch items list headers as name/value pairs)."""
+
+    def get(self, name, default=None):
+        for k, v in self.items():
+            if k.lower() == name.lower():
+                return v
+        return default
+
+
+def _objects_of(url, params):
+    """Ids of the objects a request is about: the first path segment after the
+    version, and the ``ids=`` of a multi-object read (digits only)."""
+    from urllib.parse import urlsplit
+    segments = [x for x in urlsplit(url).path.split("/") if x]
+    if segments and segments[0][:1] == "v" and segments[0][1:].replace(".", "").isdigit():
+        segments = segments[1:]
+    out = [segments[0]] if segments and segments[0].isdigit() else []
+    ids = params.get("ids") if isinstance(params, dict) else None
+    if isinstance(ids, str):
+        out.extend(i.strip() for i in ids.split(",") if i.strip().isdigit())
+    return out
 
 
 _MALFORMED = object()

@@ -44,6 +44,10 @@ def info(app):
         "ig_app_id": w.ig_app_id, "ig_app_secret": w.ig_app_secret,
         "user": {"id": w.user.id, "name": w.user.name, "scopes": list(w.user.scopes)},
         "accounts": accounts,
+        # `--accounts N` (agency.py): reachable by the user token, and each by an Instagram Login token
+        # (POST /__sandbox/tokens {"kind": "ig_long", "user": id}, or the /ig/oauth/authorize dialog
+        # after POST /__sandbox/oauth {"ig_account": id})
+        "agency_accounts": list(getattr(w, "agency_ids", [])),
         "pages": [{"id": p.id, "name": p.name, "instagram_business_account": p.ig_id} for p in w.pages.values()],
         "discovery_usernames": [d[0] for d in DISCOVERY] + [w.accounts[a].username for a in w.account_ids],
         "hashtags": list(HASHTAGS),

@@ -383,15 +383,31 @@ def test_long_throttle_raises_with_the_wait_in_the_message(sb, make_client, tmp_
     assert err.retry_after == 3600 and err.sqlstate == "53400" and err.code == 80002
     assert total(sb) == 11 and fresh.stats.throttled_waits == 0
 
-    # Same backend, and a second backend sharing state_dir: no call while blocked.
+    # Same backend, and a second backend sharing state_dir: no call about the
+    # blocked account while it is blocked; the error names it.
     with pytest.raises(RateLimited) as info:
         first.get(acct, fields=["id"])
-    assert "60 minute" in str(info.value)
+    assert "60 minute" in str(info.value) and "business account %s" % acct in str(info.value)
     other = make_client(provider=Provider(sb), state_dir=state, **sandbox_time(sb))
-    with pytest.raises(RateLimited):
-        other.get(sb.accounts[1], fields=["id"])
+    with pytest.raises(RateLimited) as info:
+        other.get(acct, fields=["id"])
+    assert info.value.retry_after > 3500 and other.stats.calls == 0
     assert total(sb) == 11
     assert os.path.exists(os.path.join(state, "graph_rate_state.json"))
+    # The block is the account's (Business Use Case): calls about another
+    # account go on at once, with no wait, from either backend.
+    assert other.get(sb.accounts[1], fields=["id"])["id"] == sb.accounts[1]
+    assert first.get(sb.accounts[1], fields=["id"])["id"] == sb.accounts[1]
+    assert total(sb) == 13 and other.stats.throttled_waits == 0 and first.stats.throttled_waits == 0
+    # A post of the blocked account: its first call is throttled by the API,
+    # whose header names the account; after that the post waits for the account.
+    mid = media_ids(sb, acct)[0]
+    with pytest.raises(RateLimited) as info:
+        first.get(mid, fields=["id"])
+    assert info.value.code == 80002 and total(sb) == 14
+    with pytest.raises(RateLimited) as info:
+        first.get(mid, fields=["id"])
+    assert "business account %s" % acct in str(info.value) and total(sb) == 14
 
 
 def test_usage_is_shared_between_backends_through_the_state_file(sb, make_client, tmp_path):
@@ -403,10 +419,18 @@ def test_usage_is_shared_between_backends_through_the_state_file(sb, make_client
     paced = []
     b = make_client(provider=Provider(sb), state_dir=state, sleep=paced.append)
     b.get(sb.accounts[1], fields=["id"])
-    assert paced and paced[0] > 0 and b.stats.paced_seconds > 0  # b slowed down before its first call
+    assert not paced and b.stats.paced_seconds == 0   # another account's share does not slow b
+    b.get(sb.accounts[0], fields=["id"])
+    assert paced and paced[0] > 0 and b.stats.paced_seconds > 0  # b slowed down before its call on it
     c = make_client(provider=Provider(sb), sleep=paced.append)  # no shared state: no pacing
-    c.get(sb.accounts[1], fields=["id"])
+    c.get(sb.accounts[0], fields=["id"])
     assert c.stats.paced_seconds == 0
+    # the app-wide share (X-App-Usage: here the user's Platform calls) slows every account
+    for _ in range(18):
+        a.get("me", fields=["id"])
+    d = make_client(provider=Provider(sb), state_dir=state, sleep=paced.append)
+    d.get(sb.accounts[2], fields=["id"])
+    assert d.stats.paced_seconds > 0
 
 
 def test_batch_item_usage_feeds_pacing(sb, make_client, tmp_path):
@@ -415,8 +439,11 @@ def test_batch_item_usage_feeds_pacing(sb, make_client, tmp_path):
     paced = []
     client = make_client(state_dir=str(tmp_path), sleep=paced.append)
     client.batch([BatchRequest("GET", i, {"fields": "id"}) for i in ids])   # one HTTP call, 95 API calls
-    assert client.rate_state.current_usage() >= 95
+    assert client.rate_state.current_usage(accounts=[sb.accounts[0]]) >= 95   # the account's share
+    assert client.rate_state.current_usage() < 80                             # not the app's
     client.get(sb.accounts[1], fields=["id"])
+    assert not paced                                   # another account goes at full speed
+    client.get(sb.accounts[0], fields=["id"])
     assert paced and client.stats.paced_seconds > 0
 
 
@@ -550,3 +577,19 @@ def test_every_error_text_and_log_line_is_redacted(sb, make_client, caplog):
         invalid.get(sb.accounts[0], fields=["id"])
     assert_redacted(info.value, ["EAAnot-a-real-token-1234567890abcdef"])
     assert "EAAnot" not in repr(invalid) and provider.token() not in repr(client)
+
+
+def test_paging_on_a_host_served_under_a_path(sb, fast_retry):
+    """The sandbox serves the Instagram Login host under /ig: the `next` links
+    carry that prefix, and following them must not add it twice."""
+    acct = sb.accounts[0]
+    sb.reset_stats()
+    token = sb.mint_token("ig_long", user=acct)
+    client = GraphClient(sb.url + "/ig", VERSION, token, app_secret=sb.ig_app_secret, retry=fast_retry, timeout=5)
+    try:
+        rows = list(client.paginate("%s/media" % acct, fields=["id"], page_size=7))
+    finally:
+        client.close()
+    assert [r["id"] for r in rows] == media_ids(sb, acct)
+    pages = [c["path"] for c in sb.stats()["calls"] if c["path"].endswith("/%s/media" % acct)]
+    assert len(pages) == client.stats.pages > 2 and set(pages) == {"/ig/%s/%s/media" % (VERSION, acct)}

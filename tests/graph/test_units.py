@@ -13,7 +13,7 @@ from ig_fdw.graph import errors
 from ig_fdw.graph.batch import AUTH, FAILED, OK, RETRY, BatchRequest, chunks, encode_batch, judge_item
 from ig_fdw.graph.concurrency import Runner
 from ig_fdw.graph.paging import iter_pages, page_size_for, split_next_url
-from ig_fdw.graph.ratelimit import RateState, pacing_delay, parse_usage
+from ig_fdw.graph.ratelimit import RateState, pacing_delay, parse_app_usage, parse_buc, parse_usage
 from ig_fdw.graph.redact import MASK, redact, register_secret
 from ig_fdw.graph.stats import CallStats
 from ig_fdw.graph.transport import RetryPolicy, appsecret_proof, credential_identity, session_for
@@ -138,6 +138,78 @@ def test_rate_state_is_shared_through_the_file(tmp_path):
     b.clear_block()
     assert a.blocked_for() == 0
     assert json.load(open(os.path.join(str(tmp_path), "graph_rate_state.json")))["usage"] == 91
+
+
+def test_parse_buc_keeps_each_business_account_apart():
+    headers = {
+        "X-App-Usage": json.dumps({"call_count": 12, "total_cputime": 5, "total_time": 3}),
+        "X-Business-Use-Case-Usage": json.dumps({
+            "178": [{"type": "instagram", "call_count": 100, "estimated_time_to_regain_access": 7}],
+            "179": [{"type": "instagram", "call_count": 20, "total_time": 30, "estimated_time_to_regain_access": 0}]}),
+    }
+    assert parse_buc(headers) == {"178": (100, 420), "179": (30, 0)}
+    assert parse_app_usage(headers) == (12, None)       # the BUC shares are not the app's
+    assert parse_buc({}) == {} and parse_buc({"X-Business-Use-Case-Usage": "[1]"}) == {}
+
+
+def test_account_block_and_share_concern_that_account_only(tmp_path):
+    now = [1000.0]
+    a = RateState(str(tmp_path), clock=lambda: now[0])
+    b = RateState(str(tmp_path), clock=lambda: now[0])      # another backend
+    a.update(accounts={"178": (100, 600), "179": (95, 0)})
+    assert b.blocked_for(accounts=["178"]) == 600 and b.blocked_account(accounts=["179", "178"]) == ("178", 600)
+    assert b.blocked_for() == 0 and b.blocked_for(accounts=["179", "180"]) == 0
+    assert b.current_usage() == 0 and b.current_usage(accounts=["179"]) == 95
+    # an app-wide block concerns every account
+    a.update(usage=50, regain_seconds=30, throttled=True)
+    assert b.blocked_for(accounts=["180"]) == 30 and b.blocked_account(accounts=["180"]) is None
+    # a success on one account lifts its block only
+    b.update(clear_accounts=["179"], clear_app=True)
+    assert a.blocked_for(accounts=["178"]) == 600 and a.blocked_for() == 0
+    b.clear_block(accounts=["178"])
+    assert a.blocked_for(accounts=["178"]) == 0
+    # media learned to belong to an account wait for that account's block
+    a.update(accounts={"178": (100, 60)})
+    assert a.accounts_of(["9001"]) == ["9001"]
+    a.learn_owner(["9001", "178"], "178")
+    assert a.accounts_of(["9001", "178"]) == ["178"] and a.blocked_for(accounts=a.accounts_of(["9001"])) == 60
+    # readings that are neither fresh nor blocking are dropped: the file stays small
+    now[0] += 3600
+    a.update(accounts={"181": (10, 0)})
+    assert set(a.read()["accounts"]) == {"181"}
+
+
+def _answer(status, body, headers):
+    import requests
+    r = requests.Response()
+    r.status_code = status
+    r._content = json.dumps(body).encode()
+    r.headers.update(headers)
+    return r
+
+
+@pytest.mark.parametrize("code, app_wide", [(80002, False), (4, True), (17, True)])
+def test_a_throttle_blocks_its_account_unless_app_level(tmp_path, code, app_wide):
+    """A Business Use Case throttle (80002) blocks the account its header names;
+    an app-level one (4, 17...) blocks every call."""
+    from ig_fdw.graph.transport import RetryPolicy, TokenManager, Transport
+    from ig_fdw.graph.client import StaticToken
+    state = RateState(str(tmp_path))
+    t = Transport(TokenManager(StaticToken("tok")), "test", "http://127.0.0.1:1", rate_state=state,
+                  retry=RetryPolicy(max_attempts=1))
+    headers = {"X-Business-Use-Case-Usage": json.dumps(
+        {"178": [{"type": "instagram", "call_count": 100, "estimated_time_to_regain_access": 30}]})}
+    body = {"error": {"message": "(#%d) limit" % code, "type": "OAuthException", "code": code}}
+    with pytest.raises(Exception):
+        t._interpret(_answer(400, body, headers), b"x", "GET", "http://127.0.0.1:1/v22.0/178/media", True, ["178"])
+    assert state.blocked_for(accounts=["178"]) > 1700
+    assert (state.blocked_for(accounts=["179"]) > 1700) == app_wide
+    assert (state.blocked_for() > 0) == app_wide
+    # a success about another account lifts nothing of the 80002 block
+    ok = {"X-Business-Use-Case-Usage": json.dumps({"179": [{"type": "instagram", "call_count": 3}]})}
+    t._interpret(_answer(200, {"id": "179"}, ok), b"x", "GET", "http://127.0.0.1:1/v22.0/179", True, ["179"])
+    assert state.blocked_for(accounts=["178"]) > 1700
+    assert state.current_usage(accounts=["179"]) == 3 and state.current_usage() == 0
 
 
 def test_rate_state_concurrent_writers(tmp_path):

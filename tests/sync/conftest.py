@@ -1,6 +1,6 @@
 """Fixtures of the ig_sync tests: a PostgreSQL cluster with pg_cron preloaded,
 a sandbox with agency accounts (its own clock, moved by the tests), and a
-database with the foreign tables imported into `ig` and sql/sync.sql installed."""
+database with the foreign tables imported into `ig` and ig_fdw/sql/sync.sql installed."""
 
 import itertools
 

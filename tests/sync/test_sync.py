@@ -187,6 +187,63 @@ def test_throttle_error_is_recorded_on_its_account(syncdb):
     assert db.one("SELECT count(*) FROM ig_sync.run_log WHERE status = 'throttled'") >= 1
 
 
+def _throttled_calls(sb, account):
+    """Calls the sandbox answered 400 about an account (its throttles, here)."""
+    return [c for c in sb.stats()["calls"] if c["status"] == 400 and account in c["path"] + c.get("query", "")]
+
+
+def test_third_party_throttle_of_one_account_delays_no_other(syncdb):
+    """Another client spends account a's whole budget: a's next call is throttled
+    (80002, back in about an hour).  ig_fdw keeps that block under a (its
+    X-Business-Use-Case-Usage entry): b's streams and live queries on b go on at
+    once with no wait and no error, a is not called into its block, and a is
+    synced again once the block is over."""
+    db = syncdb
+    a, b = db.accounts[:2]
+    db.q("SELECT ig_sync.add_account(%s), ig_sync.add_account(%s)", (a, b))
+    db.q("ALTER SERVER instagram OPTIONS (ADD RateLimitMaxWait '0')")
+    db.tick(max_calls=1000)
+    db.advance(HOUR)
+    limits = db.sb.app.limits
+    for _ in range(limits.budget_of(a)):
+        limits.record(None, [a])                 # the third party's calls
+    # a's streams are the stalest: claimed first, so b runs after a's throttle
+    db.q("UPDATE ig_sync.state SET last_success = last_success - interval '1 minute' "
+         "WHERE business_account_id = %s", (a,))
+    first = db.one("SELECT max(id) FROM ig_sync.run_log")
+    db.tick()
+    runs = db.q("SELECT business_account_id, status, error FROM ig_sync.run_log WHERE id > %s ORDER BY id", (first,))
+    assert runs[0][0] == a and runs[0][1] == "throttled" and "(#80002)" in runs[0][2], runs
+    assert [r[0] for r in runs[1:]] == [b] * 3 and {r[1] for r in runs[1:]} == {"done"}, runs
+    assert db.q("SELECT status, blocked_until > ig_sync.now() FROM ig_sync.account WHERE business_account_id = %s",
+                (a,)) == [("throttled", True)]
+    assert db.q("SELECT status, blocked_until, last_error FROM ig_sync.account WHERE business_account_id = %s",
+                (b,)) == [("active", None, None)]
+    assert db.one("SELECT count(*) FROM ig_sync.state WHERE business_account_id = %s AND status = 'idle' "
+                  "AND last_success = ig_sync.now() AND last_error IS NULL", (b,)) == 3   # its hourly streams
+    assert len(_throttled_calls(db.sb, a)) == 1  # one call met the block, none was sent into it after
+    # live queries: b at once, without waiting; a is refused without a call, naming the account
+    before = db.sb.stats()["total"]
+    assert db.one("SELECT count(*) FROM ig.media WHERE business_account_id = %s", (b,)) > 0
+    plan = "\n".join(r[0] for r in db.q("EXPLAIN ANALYZE SELECT id FROM ig.media WHERE business_account_id = %s", (b,)))
+    assert "0 throttled waits (0.0 s), paced 0.0 s" in plan, plan
+    assert db.sb.stats()["total"] > before
+    before = db.sb.stats()["total"]
+    with pytest.raises(psycopg.errors.ConfigurationLimitExceeded, match="business account %s" % a):
+        db.q("SELECT id FROM ig.media WHERE business_account_id = %s", (a,))
+    assert db.sb.stats()["total"] == before
+    # an hour later (sandbox clock) the block is over: a is synced again, b untouched by it
+    db.advance(HOUR + 60)
+    db.q("SELECT count(*) FROM ig.media WHERE business_account_id = %s", (b,))  # the backend sees the API's new time
+    mark = db.one("SELECT max(id) FROM ig_sync.run_log")
+    db.tick()
+    assert db.q("SELECT DISTINCT status FROM ig_sync.run_log WHERE id > %s AND business_account_id = %s",
+                (mark, a)) == [("done",)]
+    assert db.one("SELECT status FROM ig_sync.account WHERE business_account_id = %s", (a,)) == "active"
+    assert db.one("SELECT count(*) FROM ig_sync.run_log WHERE business_account_id = %s AND status <> 'done'",
+                  (b,)) == 0
+
+
 def test_three_day_outage_leaves_no_missing_day(syncdb):
     db = syncdb
     a = db.accounts[0]
@@ -349,3 +406,72 @@ def test_cli_install_add_run_status(syncdb, capsys):
     out = capsys.readouterr().out
     assert a in out and "active" in out
     assert main(["sync"]) == 2
+    # an account with its own schema of foreign tables (its Instagram Login server); a wrong one is refused
+    b = db.accounts[1]
+    assert main(["sync", "--dsn", db.dsn, "--add-account", b, "--account-schema", "nowhere"]) == 2
+    assert 'schema "nowhere" has no foreign table "media"' in capsys.readouterr().err
+    assert main(["sync", "--dsn", db.dsn, "--add-account", b, "--account-schema", "ig"]) == 0
+    assert db.one("SELECT source_schema FROM ig_sync.account WHERE business_account_id = %s", (b,)) == "ig"
+    assert main(["sync", "--dsn", db.dsn, "--account-schema", "ig"]) == 2
+
+
+# -- accounts reached by their own Instagram Login token ------------------------------
+def ig_login_server(db, account, name):
+    """A server for one account with its own Instagram Login token (the
+    graph.instagram.com flavour: the sandbox's /ig host), its foreign tables
+    imported into a schema of the same name."""
+    from tests.conftest import remember_secret
+    sb = db.sb
+    token = sb.mint_token("ig_long", user=account)
+    remember_secret(token)
+    remember_secret(sb.ig_app_secret)
+    db.q("CREATE SERVER %s FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'ig_fdw.InstagramFDW', "
+         "Login 'instagram', ig_graph_url '%s/ig', ig_api_url '%s/ig', OAuthClientId '%s', RateLimitMaxWait '0')"
+         % (name, sb.url, sb.url, sb.ig_app_id))
+    db.q("CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (InitiateOAuth 'OFF', OAuthAccessToken '%s', "
+         "OAuthClientSecret '%s')" % (name, token, sb.ig_app_secret))
+    db.q("CREATE SCHEMA %s" % name)
+    db.q("IMPORT FOREIGN SCHEMA instagram FROM SERVER %s INTO %s" % (name, name))
+    return token
+
+
+def test_instagram_login_accounts_sync_beside_facebook_login_ones(syncdb):
+    """Agency accounts reached by their own Instagram Login tokens (each its own
+    server and schema: ig_sync.account.source_schema) sync like the accounts of
+    the agency's Facebook user, side by side in one tick; their calls go to the
+    Instagram host with their own token, and one's expired token marks it alone."""
+    db = syncdb
+    a, b, c = db.accounts[:3]
+    for acct in (b, c):
+        db.sb.app.world.user.accounts.remove(acct)   # not reachable by the Facebook user: Instagram Login only
+    tok_b = ig_login_server(db, b, "igl_b")
+    ig_login_server(db, c, "igl_c")
+    db.q("SELECT ig_sync.add_account(%s), ig_sync.add_account(%s, 'igl_b'), ig_sync.add_account(%s, 'igl_c')",
+         (a, b, c))
+    with pytest.raises(psycopg.errors.InvalidSchemaName, match="IMPORT FOREIGN SCHEMA"):
+        db.q("SELECT ig_sync.add_account(%s, 'nowhere')", (b,))
+    db.sb.reset_stats()
+    assert db.tick() == 12                               # 3 accounts x 4 streams
+    start = db.sb.now()
+    for acct in (a, b, c):
+        assert synced_media(db, acct) == visible_media(db.sb, acct, since=start - 30 * DAY)
+        assert db.one("SELECT count(*) FROM ig_sync.state WHERE business_account_id = %s AND status = 'idle' "
+                      "AND last_error IS NULL AND last_success = ig_sync.now()", (acct,)) == 4
+        assert db.one("SELECT count(*) FROM ig_sync.account_insights WHERE business_account_id = %s", (acct,)) >= 28
+        n_ins = db.one("SELECT count(*) FROM ig_sync.media_insights WHERE business_account_id = %s", (acct,))
+        n_term = db.one("SELECT count(*) FROM ig_sync.terminal WHERE business_account_id = %s "
+                        "AND stream = 'media_insights'", (acct,))
+        assert n_ins + n_term == len(synced_media(db, acct))
+    calls = db.sb.stats()["calls"]
+    assert any(x["path"].startswith("/ig/") and b in x["path"] for x in calls)     # the Instagram host
+    assert not any(x["path"].startswith("/ig/") and a in x["path"] for x in calls)
+    assert not any(not x["path"].startswith("/ig/") and (b in x["path"] or c in x["path"]) for x in calls)
+    assert db.one("SELECT usage_pct FROM ig_sync.account WHERE business_account_id = %s", (b,)) is not None
+    # b's token is revoked: b alone needs re-authorization, a and c go on
+    db.sb.app.tokens.tokens.pop(tok_b)
+    db.advance(HOUR)
+    db.tick()
+    acc = dict(db.q("SELECT business_account_id, status FROM ig_sync.account"))
+    assert acc == {a: "active", b: "needs_reauth", c: "active"}, acc
+    assert db.one("SELECT count(*) FROM ig_sync.state WHERE business_account_id IN (%s, %s) "
+                  "AND last_success = ig_sync.now() AND last_error IS NULL", (a, c)) == 6   # the hourly streams

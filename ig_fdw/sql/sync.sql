@@ -1,7 +1,7 @@
 -- ig_sync: incremental sync of many Instagram accounts into local tables,
 -- inside PostgreSQL, within each account's API budget.  See docs/sync.md.
 --
---   psql -f sql/sync.sql          (or: ig-fdw sync --dsn ... --install)
+--   psql -f "$(ig-fdw sync --sql-path)"   (or: ig-fdw sync --dsn ... --install)
 --
 -- Needs the foreign tables of ig_fdw imported into one schema (default
 -- "instagram", see sql/setup.sql; change ig_sync.settings.source_schema).
@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS ig_sync.account (
   last_error text,
   added_at timestamptz NOT NULL DEFAULT now()
 );
+-- Where this account's foreign tables are, when not settings.source_schema: an
+-- account reached by its own Instagram Login token has its own server, user
+-- mapping and imported schema.
+ALTER TABLE ig_sync.account ADD COLUMN IF NOT EXISTS source_schema name;
 
 CREATE TABLE IF NOT EXISTS ig_sync.state (
   business_account_id text NOT NULL REFERENCES ig_sync.account ON DELETE CASCADE,
@@ -142,15 +146,24 @@ CREATE TABLE IF NOT EXISTS ig_sync.story_insights (
 
 -- ------------------------------------------------------------------ accounts
 -- Add (or re-enable) an account: its four streams become due now.
-CREATE OR REPLACE FUNCTION ig_sync.add_account(acct text) RETURNS void
+-- source_schema: where its foreign tables are, when not settings.source_schema
+-- (an account with its own Instagram Login token and server).
+DROP FUNCTION IF EXISTS ig_sync.add_account(text);          -- before source_schema (upgrades)
+CREATE OR REPLACE FUNCTION ig_sync.add_account(acct text, source_schema name DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   IF acct IS NULL OR acct !~ '^[0-9]{1,25}$' THEN
     RAISE EXCEPTION 'ig_sync.add_account: "%" is not an Instagram business account id', acct
       USING ERRCODE = '22023', HINT = 'Use the numeric id, e.g. SELECT business_account_id FROM instagram.instagram_pages.';
   END IF;
-  INSERT INTO ig_sync.account (business_account_id) VALUES (acct)
-    ON CONFLICT (business_account_id) DO UPDATE SET enabled = true;
+  IF source_schema IS NOT NULL AND to_regclass(format('%I.media', source_schema)) IS NULL THEN
+    RAISE EXCEPTION 'ig_sync.add_account: schema "%" has no foreign table "media"', source_schema
+      USING ERRCODE = '3F000',
+            HINT = 'IMPORT FOREIGN SCHEMA instagram FROM SERVER <the account''s server> INTO <that schema> first.';
+  END IF;
+  INSERT INTO ig_sync.account AS a (business_account_id, source_schema) VALUES (acct, add_account.source_schema)
+    ON CONFLICT (business_account_id) DO UPDATE
+      SET enabled = true, source_schema = coalesce(excluded.source_schema, a.source_schema);
   INSERT INTO ig_sync.state (business_account_id, stream, overlap, every) VALUES
     (acct, 'media', '1 day', '1 hour'),
     (acct, 'media_insights', '0', '1 hour'),
@@ -203,8 +216,14 @@ BEGIN
   RETURN ROW(calls, units, usage, NULL)::ig_sync.window_result;
 END $$;
 
-CREATE OR REPLACE FUNCTION ig_sync._src(tbl text) RETURNS text
-LANGUAGE sql STABLE AS $$ SELECT format('%I.%I', source_schema, tbl) FROM ig_sync.settings $$;
+-- The foreign table `tbl` an account is read from: its own schema, or settings'.
+DROP FUNCTION IF EXISTS ig_sync._src(text);
+CREATE OR REPLACE FUNCTION ig_sync._src(tbl text, acct text) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT format('%I.%I', coalesce((SELECT a.source_schema FROM ig_sync.account a
+                                    WHERE a.business_account_id = acct), s.source_schema), tbl)
+    FROM ig_sync.settings s
+$$;
 
 -- BUC units spent on an account in the last hour (the API's rolling window).
 CREATE OR REPLACE FUNCTION ig_sync.units_last_hour(acct text) RETURNS bigint
@@ -261,15 +280,16 @@ DECLARE
   mins numeric;
   kind text;
 BEGIN
-  IF code = '53400' AND msg !~ '\(#\d+\)' THEN
-    -- ig_fdw's shared rate state blocks every account of the server (another
-    -- account or the app was throttled): wait, without blaming this account
+  IF code = '53400' AND msg !~ '\(#\d+\)' AND position('business account ' || acct IN msg) = 0 THEN
+    -- ig_fdw's shared rate state says the app as a whole is throttled (an
+    -- app-level code, e.g. 4): wait, without blaming this account
     mins := coalesce((regexp_match(msg, 'about (\d+) minute'))[1]::numeric, 15);
     UPDATE ig_sync.state SET status = 'throttled', last_error = msg,
            next_due = ig_sync.now() + make_interval(mins => mins::int)
      WHERE business_account_id = acct AND stream = strm;
     kind := 'throttled';
-  ELSIF code = '53400' THEN                                -- this account was throttled (RateLimited)
+  ELSIF code = '53400' THEN      -- this account was throttled: by the API (its code), or ig_fdw's
+                                 -- rate state holds its block (the message names the account)
     mins := coalesce((regexp_match(msg, 'about (\d+) minute'))[1]::numeric, 15);
     UPDATE ig_sync.account SET status = 'throttled', last_error = msg,
            blocked_until = ig_sync.now() + make_interval(mins => mins::int)
@@ -309,7 +329,7 @@ BEGIN
   f := ig_sync._fetch(format(
     'SELECT id, "timestamp", media_type, media_product_type, caption, permalink, like_count, comments_count '
     'FROM %s WHERE business_account_id = %L AND "timestamp" >= %L AND "timestamp" < %L',
-    ig_sync._src('media'), acct, lo, hi), acct);
+    ig_sync._src('media', acct), acct, lo, hi), acct);
   INSERT INTO ig_sync.media AS t (id, business_account_id, "timestamp", media_type, media_product_type,
                                   caption, permalink, like_count, comments_count, synced_at)
   SELECT id, acct, "timestamp", media_type, media_product_type, caption, permalink, like_count,
@@ -331,7 +351,7 @@ DECLARE
   n int;
 BEGIN
   f := ig_sync._fetch(format('SELECT id FROM %s WHERE business_account_id = %L AND "timestamp" < %L',
-                             ig_sync._src('media'), acct, upto), acct);
+                             ig_sync._src('media', acct), acct, upto), acct);
   UPDATE ig_sync.media m SET deleted_at = ig_sync.now()
    WHERE m.business_account_id = acct AND m.deleted_at IS NULL AND m."timestamp" < upto
      AND NOT EXISTS (SELECT 1 FROM pg_temp._ig_sync_rows r WHERE r.id = m.id);
@@ -368,7 +388,7 @@ BEGIN
   f := ig_sync._fetch(format(
     'SELECT media_id, reach, views, total_interactions, saved, likes, comments, shares FROM %s '
     'WHERE business_account_id = %L AND media_id IN (%s)',
-    ig_sync._src('media_insights'), acct,
+    ig_sync._src('media_insights', acct), acct,
     (SELECT string_agg(quote_literal(x), ',') FROM unnest(ids) x)), acct);
   INSERT INTO ig_sync.media_insights AS t (media_id, business_account_id, reach, views, total_interactions,
                                            saved, likes, comments, shares, synced_at)
@@ -395,7 +415,7 @@ BEGIN
   f := ig_sync._fetch(format(
     'SELECT end_time, reach, follower_count FROM %s '
     'WHERE business_account_id = %L AND period = ''day'' AND since = %L AND until = %L',
-    ig_sync._src('account_insights'), acct, lo, hi), acct);
+    ig_sync._src('account_insights', acct), acct, lo, hi), acct);
   INSERT INTO ig_sync.account_insights AS t (business_account_id, end_time, reach, follower_count, synced_at)
   SELECT acct, end_time, reach, follower_count, ig_sync.now() FROM pg_temp._ig_sync_rows
    WHERE end_time IS NOT NULL
@@ -413,7 +433,7 @@ DECLARE
   n int;
 BEGIN
   f := ig_sync._fetch(format('SELECT id, "timestamp", media_type, permalink FROM %s '
-                             'WHERE business_account_id = %L', ig_sync._src('stories'), acct), acct);
+                             'WHERE business_account_id = %L', ig_sync._src('stories', acct), acct), acct);
   INSERT INTO ig_sync.stories AS t (id, business_account_id, "timestamp", media_type, permalink, synced_at)
   SELECT id, acct, "timestamp", media_type, permalink, ig_sync.now() FROM pg_temp._ig_sync_rows
   ON CONFLICT (id) DO UPDATE SET synced_at = EXCLUDED.synced_at;
@@ -430,7 +450,7 @@ DECLARE
 BEGIN
   f := ig_sync._fetch(format(
     'SELECT media_id, reach, views, replies, shares, total_interactions FROM %s '
-    'WHERE business_account_id = %L AND media_id IN (%s)', ig_sync._src('media_insights_story'), acct,
+    'WHERE business_account_id = %L AND media_id IN (%s)', ig_sync._src('media_insights_story', acct), acct,
     (SELECT string_agg(quote_literal(x), ',') FROM unnest(ids) x)), acct);
   INSERT INTO ig_sync.story_insights AS t (media_id, business_account_id, reach, views, replies, shares,
                                            total_interactions, captured_at)
