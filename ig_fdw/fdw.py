@@ -14,7 +14,7 @@ using the runtime's extras when present.
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, connection, executor, planner, scopes, server_check
+from ig_fdw import catalog, costs, connection, executor, planner, scopes, server_check
 from ig_fdw.graph.errors import PermissionDenied
 
 TABLE_OPTIONS = ("table",)
@@ -36,6 +36,13 @@ class FdwError(Exception):
 
 def _notice(message):
     log_to_postgres(message)
+
+
+def _int_option(given, name, default):
+    try:
+        return int(given.get(name, default))
+    except (TypeError, ValueError):
+        return default      # refused with its own message by the option checks
 
 
 class InstagramFDW(ForeignDataWrapper):
@@ -85,6 +92,16 @@ class InstagramFDW(ForeignDataWrapper):
         except (planner.MissingQual, planner.BadQualValue):
             pass   # reported by execute(); a join may still supply the value
         return (rows, 40 * max(1, len(columns)))
+
+    def get_call_estimate(self, quals, columns):
+        """(calls, rounds) of one execute() with these quals (our runtime's cost model, ig_fdw.costs)."""
+        try:
+            plan = planner.plan_scan(self.table, quals, columns)
+        except (planner.MissingQual, planner.BadQualValue):
+            return None     # the runtime's default; execute() reports the problem
+        given = {k.lower(): v for k, v in self.fdw_options.items()}
+        return costs.estimate(plan, pagesize=_int_option(given, "pagesize", 100),
+                              concurrency=_int_option(given, "maxconcurrency", 4))
 
     def get_path_keys(self):
         return [tuple((keys, rows)) for keys, rows in self.table.path_keys]

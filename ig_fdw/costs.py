@@ -1,0 +1,78 @@
+"""What a scan will cost, in Graph API calls and in rounds.
+
+At the API's latency (100-300 ms a call) what a query takes is the number
+of *sequential* round trips, and what it spends of the rate budget is the
+number of calls.  The project's runtime asks `get_call_estimate()` for both
+at planning time and costs a path by them (docs/runtime.md), so that
+PostgreSQL prefers a keyed read of 120 ids (3 calls, 1 round) to walking
+every media of the account, and a walk over every media looks as expensive
+as it is.  Upstream multicorn2 never asks: there the estimate is unused.
+
+The figures follow how the executor fetches (ig_fdw/executor.py,
+ig_fdw/insights.py): ids in `?ids=` calls of 50, children of many parents in
+batch calls of 50 items, edges page after page (each page waits for the
+previous cursor), insights windows of at most 30 days; independent calls
+run up to MaxConcurrency at a time.  They are estimates from the table's
+declared row counts, not promises.
+"""
+
+import math
+
+IDS_PER_CALL = 50        # ?ids= and batch items per call (executor.CHUNK)
+WINDOW_DAYS = 30         # the longest since..until range of one insights call
+DAY = 86400
+
+
+def _ceil(n, per):
+    return max(1, int(math.ceil(float(n) / per)))
+
+
+def _parallel(calls, concurrency):
+    """Rounds for `calls` independent calls, `concurrency` in flight."""
+    return _ceil(calls, max(1, concurrency))
+
+
+def _pages(rows, pagesize, limit=None):
+    if limit is not None:
+        rows = min(rows, limit)
+    return _ceil(rows, max(1, min(pagesize, 100)))
+
+
+def estimate(plan, pagesize=100, concurrency=4):
+    """(calls, rounds) of one execution of `plan` (a planner.ScanPlan)."""
+    if plan.empty:
+        return (1, 1)      # nothing is asked; the runtime's floor is one call
+    if plan.ids is not None:
+        calls = _ceil(len(plan.ids), IDS_PER_CALL)
+        return (calls, _parallel(calls, concurrency))
+    src = plan.table.source
+    if plan.parents is not None:
+        calls = _ceil(len(plan.parents), IDS_PER_CALL)
+        return (calls, _parallel(calls, concurrency))
+    if plan.parents_plan is not None:
+        return _fan_out(plan, pagesize, concurrency)
+    if plan.mode == "insights":
+        windows = _windows(plan.params)
+        return (windows, _parallel(windows, concurrency))
+    if plan.mode == "edge":
+        accounts = len(plan.accounts) if plan.accounts else 1
+        pages = _pages(plan.table.rows_estimate, pagesize if src.page_cap is None else src.page_cap, plan.limit)
+        return (pages * accounts, pages)      # accounts side by side, pages one after another
+    return (1, 1)                             # a node, me, a search, a procedure: one call
+
+
+def _fan_out(plan, pagesize, concurrency):
+    """Children of every parent: the parents' own cost, then their children
+    in batch calls of 50 parents, run side by side."""
+    parent_calls, parent_rounds = estimate(plan.parents_plan, pagesize, concurrency)
+    batches = _ceil(plan.parents_plan.table.rows_estimate, IDS_PER_CALL)
+    return (parent_calls + batches, parent_rounds + _parallel(batches, concurrency))
+
+
+def _windows(params):
+    """Insights calls of a since..until range: one per 30 days."""
+    try:
+        since, until = int(params["since"]), int(params["until"])
+    except (KeyError, TypeError, ValueError):
+        return 1
+    return _ceil(max(until - since, 1), WINDOW_DAYS * DAY)

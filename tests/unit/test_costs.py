@@ -1,0 +1,54 @@
+"""The cost model in calls and rounds (ig_fdw.costs) follows how the executor fetches."""
+
+from ig_fdw import catalog, costs, planner
+
+
+class Q:
+    def __init__(self, field, op, value, is_list=False):
+        self.field_name, self.operator, self.value, self.is_list_operator = field, op, value, is_list
+        self.list_any_or_all = True if is_list else None
+
+
+def ids(n):
+    return ["179%014d" % i for i in range(n)]
+
+
+def test_an_id_list_is_read_in_calls_of_fifty_side_by_side():
+    plan = planner.plan_scan(catalog.get("media"), [Q("id", ("=", True), ids(120), True)], ["id"])
+    assert costs.estimate(plan, concurrency=4) == (3, 1)
+    assert costs.estimate(plan, concurrency=1) == (3, 3)
+
+
+def test_children_of_given_parents_are_batches():
+    plan = planner.plan_scan(catalog.get("comments"), [Q("media_id", ("=", True), ids(120), True)], ["id"])
+    assert costs.estimate(plan, concurrency=4) == (3, 1)
+
+
+def test_a_walk_over_every_media_costs_its_pages_and_its_batches():
+    media = catalog.get("media")
+    plan = planner.plan_scan(catalog.get("comments"), [], ["id"])
+    pages = -(-media.rows_estimate // 100)
+    batches = -(-media.rows_estimate // 50)
+    calls, rounds = costs.estimate(plan, pagesize=100, concurrency=4)
+    assert calls == pages + batches and rounds == pages + -(-batches // 4)
+    keyed = costs.estimate(planner.plan_scan(catalog.get("comments"), [Q("media_id", "=", "17900000000000001")],
+                                             ["id"]))
+    assert keyed == (1, 1) and calls > 20 * keyed[0]
+
+
+def test_media_pages_follow_pagesize_and_limit():
+    plan = planner.plan_scan(catalog.get("media"), [], ["id"])
+    rows = catalog.get("media").rows_estimate
+    assert costs.estimate(plan, pagesize=100) == (-(-rows // 100), -(-rows // 100))
+    assert costs.estimate(plan, pagesize=25)[0] == -(-rows // 25)
+    limited = planner.plan_scan(catalog.get("media"), [], ["id"], limit=10)
+    assert costs.estimate(limited) == (1, 1)
+
+
+def test_ninety_days_of_daily_account_insights_are_three_windows_in_one_round():
+    table = catalog.get("account_insights")
+    plan = planner.plan_scan(table, [Q("since", ">=", "2024-01-01"), Q("until", "<", "2024-03-31")],
+                             [c.name for c in table.columns[:3]])
+    assert plan.params["since"] == "1704067200" and plan.params["until"] == "1711843200"    # 90 days
+    assert costs.estimate(plan, concurrency=4) == (3, 1)
+    assert costs.estimate(plan, concurrency=2) == (3, 2)
