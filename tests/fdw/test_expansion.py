@@ -1,0 +1,123 @@
+"""Field expansion on the parents' pages (issue 15 item 3): a fan-out over
+media costs the media pages, not a call or a batch item per media.  Each
+test counts the sandbox's calls through PostgreSQL and compares the rows with
+the batched path (FieldExpansion 'off' on the same server)."""
+
+import pytest
+
+from tests.fdw.conftest import calls
+
+
+def read(conn, sql, expansion):
+    """(rows, stats) of `sql` with FieldExpansion on or off for the server."""
+    conn.execute("ALTER SERVER instagram OPTIONS (%s FieldExpansion '%s')"
+                 % ("SET" if read.set else "ADD", "on" if expansion else "off"))
+    read.set = True
+    conn.sandbox.reset_stats()
+    rows = conn.execute(sql).fetchall()
+    return rows, conn.sandbox.stats()
+
+
+@pytest.fixture
+def ex(ig):
+    read.set = False
+    return ig
+
+
+def media_pages(ig):
+    """Pages of the account's media edge (Pagesize 100)."""
+    n = ig.execute("SELECT count(*) FROM ig.media").fetchone()[0]
+    return -(-n // 100)
+
+
+def paths(stats):
+    return [c.get("path") or c.get("template") or "" for c in stats["calls"]]
+
+
+COMMENTS = "SELECT media_id, id, text, username, user_id, like_count, hidden, timestamp, business_account_id " \
+           "FROM ig.comments"
+
+
+def test_comments_of_every_media_cost_the_media_pages(ex):
+    pages = media_pages(ex)
+    batched, before = read(ex, COMMENTS, expansion=False)
+    expanded, after = read(ex, COMMENTS, expansion=True)
+    assert expanded == batched and len(expanded) > 100          # the same rows, in the same order
+    # the media with more comments than a page: paged on by cursor, one call per further page
+    media = ex.execute("SELECT comments_count FROM ig.media").fetchall()
+    extra = sum(max(0, -(-n // 100) - 1) for (n,) in media if n)
+    assert after["total"] == pages + extra
+    assert after["batches"] == 0
+    assert before["total"] > after["total"]
+    assert before["batch_items"] >= len(media)
+
+
+def test_comments_beyond_the_first_page_follow_the_nested_cursor(ex):
+    ex.execute("ALTER SERVER instagram OPTIONS (ADD Pagesize '5')")
+    try:
+        pages = -(-ex.execute("SELECT count(*) FROM ig.media").fetchone()[0] // 5)
+        counts = [n for (n,) in ex.execute("SELECT comments_count FROM ig.media").fetchall()]
+        assert any(n > 5 for n in counts)
+        batched, _ = read(ex, COMMENTS, expansion=False)
+        expanded, stats = read(ex, COMMENTS, expansion=True)
+        assert expanded == batched
+        assert stats["total"] == pages + sum(max(0, -(-n // 5) - 1) for n in counts if n)
+        assert stats["batches"] == 0
+    finally:
+        ex.execute("ALTER SERVER instagram OPTIONS (DROP Pagesize)")
+
+
+def test_comments_with_a_limit_stop_at_the_first_media_page(ex):
+    sql = COMMENTS + " LIMIT 7"
+    batched, _ = read(ex, sql, expansion=False)
+    expanded, stats = read(ex, sql, expansion=True)
+    assert expanded == batched and len(expanded) == 7
+    assert stats["total"] == 1
+
+
+def test_comments_of_two_accounts_keep_account_order(ex):
+    a, b = ex.sandbox.accounts[:2]
+    sql = COMMENTS + " WHERE business_account_id IN ('%s', '%s')" % (a, b)
+    batched, _ = read(ex, sql, expansion=False)
+    expanded, stats = read(ex, sql, expansion=True)
+    assert expanded == batched
+    assert {r[-1] for r in expanded} == {a, b}
+    assert stats["batches"] == 0
+
+
+def test_explain_says_the_comments_come_with_the_media_pages(ex):
+    plan = "\n".join(r[0] for r in ex.execute("EXPLAIN SELECT id FROM ig.comments").fetchall())
+    assert "comments.limit(" in plan and "expanded on the pages of media" in plan
+
+
+# ---------------------------------------------------------------- media insights
+
+INSIGHTS = "SELECT media_id, business_account_id, media_type, media_product_type, reach, likes, views, shares " \
+           "FROM ig.%s"
+
+
+@pytest.mark.parametrize("table", ["media_insights", "media_insights_reels"])
+def test_insights_of_every_media_come_with_the_media_pages(ex, table):
+    pages = media_pages(ex)
+    batched, before = read(ex, INSIGHTS % table, expansion=False)
+    expanded, after = read(ex, INSIGHTS % table, expansion=True)
+    assert expanded == batched and expanded
+    assert any(r[4] is not None for r in expanded)
+    media_calls = [c for c in after["calls"] if c["template"] == "GET /{ig-user-id}/media"]
+    expanded_calls = [c for c in media_calls if "insights.metric" in c.get("query", "")]
+    failed = [c for c in expanded_calls if c["status"] != 200]
+    # every media page once with the insights; a page the expansion failed for once more without them,
+    # and its media in batch calls as before
+    assert len(media_calls) == pages + len(failed)
+    assert len(expanded_calls) >= pages - len(failed)
+    assert after["total"] < before["total"]
+    assert after["batch_items"] <= 100 * len(failed)
+
+
+def test_insights_whose_metrics_depend_on_the_media_type_stay_batched(ex):
+    sql = "SELECT * FROM ig.media_insights"
+    batched, before = read(ex, sql, expansion=False)
+    expanded, after = read(ex, sql, expansion=True)
+    assert expanded == batched
+    assert after["total"] == before["total"]
+    assert not any("insights.metric" in c.get("query", "") for c in after["calls"])
