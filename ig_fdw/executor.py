@@ -203,11 +203,13 @@ def run_edge(plan, ctx):
     if _needs_account(plan):
         params = _params(plan, ctx.accounts(plan.accounts)[0])
     columns, fields = _with_account_source(plan)
+    # parents given by a qual are media whose owner is the rows' account: asked in the same calls
+    owners = plan.parents is not None and _needs_owner(plan) and table.account_from == src.parent
     if plan.expand and ctx.expansion:
         found = expanded_edge_rows(plan, ctx, params, fields)
+    elif plan.parents is not None and ctx.expansion and not src.params:
+        found = edge_rows_by_ids(plan, ctx, params, fields, owners)
     else:
-        # parents given by a qual are media whose owner is the rows' account: asked in the same batch calls
-        owners = plan.parents is not None and _needs_owner(plan) and table.account_from == src.parent
         found = edge_rows_of_many(ctx, _parents(plan, ctx), src.edge, params, fields, plan.limit, table.page_cap,
                                   owners=owners)
     rows = (build_row(table, columns, obj, dict(extra, **{src.parent: parent})) for parent, extra, obj in found)
@@ -349,6 +351,33 @@ def expanded_edge_rows(plan, ctx, params, fields):
             for obj in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=plan.limit,
                                            page_size=size):
                 yield parent, extra, obj
+
+
+def edge_rows_by_ids(plan, ctx, params, fields, owners=False):
+    """Rows of /{parent}/{edge} for parents given by a qual (comments WHERE
+    media_id IN (...)): ``?ids=<50 parents>&fields=edge.limit(n){...}``, one
+    call per 50 parents with each parent's first page (and its owner when
+    `owners`), then by cursor only for parents whose rows do not fit.
+    Yields (parent, context, object) as edge_rows_of_many does."""
+    edge = plan.table.source.edge
+    size = _first_page_size(ctx, plan.table, plan.limit)
+    # the parent ids go into ids= (checked for their kind by the planner); the expansion holds none of them
+    wanted = ["id", "%s.limit(%d){%s}" % (edge, size, ",".join(fields or ["id"]))] + (["owner{id}"] if owners else [])
+    for chunk in chunked(plan.parents, CHUNK):
+        for parent, obj in _read_many(ctx, chunk, wanted):
+            owner = (obj.get("owner") or {}).get("id") if owners else None
+            extra = {"business_account_id": owner} if owner else {}
+            page = obj.get(edge) or {}
+            for row in page.get("data", []):
+                yield parent, extra, row
+            paging = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if paging.get("next") and after:
+                more = dict(params)
+                more["after"] = after
+                for row in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=plan.limit,
+                                               page_size=size):
+                    yield parent, extra, row
 
 
 #: the answer of an expansion that was not asked (its page was read again without it)

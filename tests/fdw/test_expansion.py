@@ -121,3 +121,39 @@ def test_insights_whose_metrics_depend_on_the_media_type_stay_batched(ex):
     assert expanded == batched
     assert after["total"] == before["total"]
     assert not any("insights.metric" in c.get("query", "") for c in after["calls"])
+
+
+# ---------------------------------------------------------------- parents given by a filter
+
+def test_comments_of_media_chosen_by_a_filter_come_by_ids_with_expansion(ex):
+    acct = ex.sandbox.accounts[0]
+    media = [r[0] for r in ex.execute("SELECT id FROM ig.media WHERE comments_count > 0 LIMIT 100").fetchall()]
+    counts = dict(ex.execute("SELECT id, comments_count FROM ig.media WHERE id IN (%s)"
+                             % ", ".join("'%s'" % m for m in media)).fetchall())
+    sql = COMMENTS + " WHERE media_id IN (%s) AND business_account_id = '%s'" % (
+        ", ".join("'%s'" % m for m in media), acct)
+    batched, before = read(ex, sql, expansion=False)
+    expanded, after = read(ex, sql, expansion=True)
+    assert expanded == batched and {r[-1] for r in expanded} == {acct}
+    # 100 media: two ids= calls (50 each, owners included) against three batch calls of 49 + the owners' item
+    assert before["total"] == 3 + sum(max(0, -(-n // 100) - 1) for n in counts.values())
+    assert after["total"] == 2 + sum(max(0, -(-n // 100) - 1) for n in counts.values())
+    assert after["batches"] == 0
+
+
+def test_replies_of_comments_chosen_by_a_filter_are_the_same_rows(ex):
+    comments = [r[0] for r in ex.execute("SELECT id FROM ig.comments LIMIT 300").fetchall()]
+    sql = "SELECT comment_id, id, text, media_id, business_account_id FROM ig.replies WHERE comment_id IN (%s)" \
+        % ", ".join("'%s'" % c for c in comments)
+    batched, _ = read(ex, sql, expansion=False)
+    expanded, after = read(ex, sql, expansion=True)
+    assert expanded == batched and expanded
+    assert after["batches"] == 0
+
+
+def test_a_missing_media_id_gives_no_rows_as_before(ex):
+    media = [r[0] for r in ex.execute("SELECT id FROM ig.media WHERE comments_count > 0 LIMIT 2").fetchall()]
+    sql = COMMENTS + " WHERE media_id IN ('%s', '1234567', '%s')" % tuple(media)
+    batched, _ = read(ex, sql, expansion=False)
+    expanded, _ = read(ex, sql, expansion=True)
+    assert expanded == batched and {r[0] for r in expanded} == set(media)
