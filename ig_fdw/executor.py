@@ -328,29 +328,48 @@ def _first_page_size(ctx, table, limit):
 
 
 def expanded_edge_rows(plan, ctx, params, fields):
-    """Rows of a fan-out edge (comments of every media) by field expansion:
-    each page of the parents comes with ``edge.limit(n){fields}``, so the
-    first page of every parent's rows costs no call of its own; only a
-    parent whose rows do not fit in that page (a ``paging.next`` inside the
-    expansion) is paged on by cursor, as edge_rows_of_many does.  Yields
-    (parent, context, object) in the order edge_rows_of_many does."""
+    """Rows of a fan-out edge (comments of every media; replies of every
+    comment of every media) by field expansion: each page of the account's
+    media comes with ``edge.limit(n){fields}`` (replies: nested in
+    ``comments.limit(n){id,replies.limit(n){fields}}``), so the first page of
+    every parent's rows costs no call of its own; only a parent whose rows
+    do not fit in that page (a ``paging.next`` inside the expansion) is
+    paged on by cursor, as edge_rows_of_many does.  Yields (parent, context,
+    object) in the order edge_rows_of_many does."""
     edge = plan.table.source.edge
     size = _first_page_size(ctx, plan.table, plan.limit)
     # every part comes from the catalog (field paths) or is a number: no value from SQL
     spec = "%s.limit(%d){%s}" % (edge, size, ",".join(fields or ["id"]))
-    for row, page in expanded_parent_rows(plan.parents_plan, ctx, edge, spec, prefetch=plan.limit is None):
-        parent, extra = row["id"], {"business_account_id": row.get("business_account_id")}
-        page = page or {}
-        for obj in page.get("data", []):
-            yield parent, extra, obj
-        paging = page.get("paging") or {}
-        after = (paging.get("cursors") or {}).get("after")
-        if paging.get("next") and after:
-            more = dict(params)
-            more["after"] = after
-            for obj in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=plan.limit,
-                                           page_size=size):
-                yield parent, extra, obj
+    parent_plan = plan.parents_plan
+    if parent_plan.parents_plan is None:        # the parents are the account's media
+        for row, page in expanded_parent_rows(parent_plan, ctx, edge, spec, prefetch=plan.limit is None):
+            extra = {"business_account_id": row.get("business_account_id")}
+            for obj in _expanded_edge(ctx, row["id"], edge, page, params, fields, plan.limit, size):
+                yield row["id"], extra, obj
+        return
+    # the parents hang off the media themselves (replies of comments): one level more
+    mid_edge, mid_fields = parent_plan.table.source.edge, ["id", spec]
+    mid_size = page_size(ctx, parent_plan.table)
+    mid_spec = "%s.limit(%d){%s}" % (mid_edge, mid_size, ",".join(mid_fields))
+    for row, page in expanded_parent_rows(parent_plan.parents_plan, ctx, mid_edge, mid_spec,
+                                          prefetch=plan.limit is None):
+        extra = {"business_account_id": row.get("business_account_id")}
+        for mid in _expanded_edge(ctx, row["id"], mid_edge, page, {}, mid_fields, None, mid_size):
+            for obj in _expanded_edge(ctx, mid["id"], edge, mid.get(edge), params, fields, plan.limit, size):
+                yield mid["id"], extra, obj
+
+
+def _expanded_edge(ctx, parent, edge, page, params, fields, limit, size):
+    """The objects of one parent's edge: its expanded first page (None: the
+    API left the empty edge out), then by cursor when it has a next page."""
+    page = page or {}
+    yield from page.get("data", [])
+    paging = page.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    if paging.get("next") and after:
+        more = dict(params)
+        more["after"] = after
+        yield from ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=limit, page_size=size)
 
 
 def edge_rows_by_ids(plan, ctx, params, fields, owners=False):

@@ -209,10 +209,14 @@ def expandable(plan):
     its parents (``comments.limit(n){...}`` or ``insights.metric(...)`` on
     each media page), so that it costs the parents' pages, not a call or a
     batch item per parent.  Only a fan-out over an edge of the account itself
-    (media, stories) whose own request needs no parameter of its own; whether
+    (media, stories), or over an edge of those (replies of the comments of
+    media), whose requests need no parameter of their own; whether
     the insights metrics allow it is the executor's decision (it depends on
     the configured version)."""
     parent = plan.parents_plan
+    if parent is not None and parent.parents_plan is not None and plan.mode == "edge" and \
+            parent.mode == "edge" and not parent.table.source.params:
+        parent = parent.parents_plan        # replies: nested in the comments expanded on the media pages
     if parent is None or parent.parents_plan is not None or parent.mode != "edge" or \
             parent.table.source.parent != "account" or plan.table.source.params:
         return False

@@ -157,3 +157,19 @@ def test_a_missing_media_id_gives_no_rows_as_before(ex):
     batched, _ = read(ex, sql, expansion=False)
     expanded, _ = read(ex, sql, expansion=True)
     assert expanded == batched and {r[0] for r in expanded} == set(media)
+
+
+def test_replies_of_every_comment_cost_the_media_pages(ex):
+    pages = media_pages(ex)
+    sql = "SELECT comment_id, id, text, username, timestamp, media_id, business_account_id FROM ig.replies"
+    batched, before = read(ex, sql, expansion=False)
+    expanded, after = read(ex, sql, expansion=True)
+    assert expanded == batched and expanded
+    nested = [c for c in after["calls"] if "replies.limit" in c.get("query", "")]
+    assert nested and all(c["template"].endswith(("/media", "/comments")) for c in nested)
+    assert after["batches"] == 0
+    # the media pages, the further comment pages of media with more than 100 comments, and the further
+    # reply pages of comments with more than 100 replies (none in the sandbox's data)
+    more_comments = sum(max(0, -(-n // 100) - 1) for (n,) in ex.execute("SELECT comments_count FROM ig.media"))
+    assert after["total"] == pages + more_comments
+    assert before["total"] > after["total"]
