@@ -341,22 +341,55 @@ def expanded_edge_rows(plan, ctx, params, fields):
     # every part comes from the catalog (field paths) or is a number: no value from SQL
     spec = "%s.limit(%d){%s}" % (edge, size, ",".join(fields or ["id"]))
     parent_plan = plan.parents_plan
-    if parent_plan.parents_plan is None:        # the parents are the account's media
-        for row, page in expanded_parent_rows(parent_plan, ctx, edge, spec, prefetch=plan.limit is None):
-            extra = {"business_account_id": row.get("business_account_id")}
+    media_plan = parent_plan if parent_plan.parents_plan is None else parent_plan.parents_plan
+    top_edge = edge
+    if media_plan is not parent_plan:   # the parents hang off the media (replies of comments): one level more
+        mid_edge, mid_fields = parent_plan.table.source.edge, ["id", spec]
+        mid_size = page_size(ctx, parent_plan.table)
+        spec = "%s.limit(%d){%s}" % (mid_edge, mid_size, ",".join(mid_fields))
+        top_edge = mid_edge
+    pending = []        # media whose page was read without the expansion: their rows come the batched way
+    for row, page in expanded_parent_rows(media_plan, ctx, top_edge, spec,
+                                          fallback=_too_much_data, prefetch=plan.limit is None):
+        extra = {"business_account_id": row.get("business_account_id")}
+        if page is NOT_EXPANDED:
+            pending.append((row["id"], extra))
+            if len(pending) < CHUNK:
+                continue
+        if pending:             # rows stay in the media's order
+            yield from _batched_rows(plan, ctx, pending, params, fields)
+            pending = []
+        if page is NOT_EXPANDED:
+            continue
+        if media_plan is parent_plan:
             for obj in _expanded_edge(ctx, row["id"], edge, page, params, fields, plan.limit, size):
                 yield row["id"], extra, obj
-        return
-    # the parents hang off the media themselves (replies of comments): one level more
-    mid_edge, mid_fields = parent_plan.table.source.edge, ["id", spec]
-    mid_size = page_size(ctx, parent_plan.table)
-    mid_spec = "%s.limit(%d){%s}" % (mid_edge, mid_size, ",".join(mid_fields))
-    for row, page in expanded_parent_rows(parent_plan.parents_plan, ctx, mid_edge, mid_spec,
-                                          prefetch=plan.limit is None):
-        extra = {"business_account_id": row.get("business_account_id")}
+            continue
         for mid in _expanded_edge(ctx, row["id"], mid_edge, page, {}, mid_fields, None, mid_size):
             for obj in _expanded_edge(ctx, mid["id"], edge, mid.get(edge), params, fields, plan.limit, size):
                 yield mid["id"], extra, obj
+    if pending:
+        yield from _batched_rows(plan, ctx, pending, params, fields)
+
+
+def _too_much_data(err):
+    """An expanded page the API would not give ("Please reduce the amount of
+    data you're asking for", code 1, HTTP 500, still failing after the
+    client's retries): the rest of the account is read without the
+    expansion, the batched way."""
+    return "rest" if getattr(err, "code", None) == 1 else None
+
+
+def _batched_rows(plan, ctx, media, params, fields):
+    """The fan-out's rows for these media the batched way (edge_rows_of_many),
+    through their comments first when the rows are replies."""
+    src, parent_plan = plan.table.source, plan.parents_plan
+    if parent_plan.parents_plan is not None:
+        mids = ((obj["id"], extra) for _, extra, obj in
+                edge_rows_of_many(ctx, media, parent_plan.table.source.edge, {}, ["id"], None,
+                                  parent_plan.table.page_cap))
+        media = mids
+    yield from edge_rows_of_many(ctx, media, src.edge, params, fields, plan.limit, plan.table.page_cap)
 
 
 def _expanded_edge(ctx, parent, edge, page, params, fields, limit, size):

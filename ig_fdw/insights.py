@@ -170,8 +170,8 @@ def _expansion_fallback(err):
     than the business conversion: so are the later pages), 'page' (a metric
     or media the expansion cannot take), None (raise: token, permission,
     rate limit are not about the expansion)."""
-    if isinstance(err, GraphError) and err.subcode == 2108006:
-        return "rest"
+    if isinstance(err, GraphError) and (err.subcode == 2108006 or err.code == 1):
+        return "rest"       # code 1 after the retries: "Please reduce the amount of data you're asking for"
     if isinstance(err, InvalidParameter) or _unavailable(err):
         return "page"
     return None

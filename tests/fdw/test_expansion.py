@@ -173,3 +173,21 @@ def test_replies_of_every_comment_cost_the_media_pages(ex):
     more_comments = sum(max(0, -(-n // 100) - 1) for (n,) in ex.execute("SELECT comments_count FROM ig.media"))
     assert after["total"] == pages + more_comments
     assert before["total"] > after["total"]
+
+
+@pytest.mark.parametrize("sql", [COMMENTS, "SELECT comment_id, id, text, business_account_id FROM ig.replies",
+                                 INSIGHTS % "media_insights"])
+def test_an_expanded_page_the_api_refuses_is_read_the_batched_way(ex, sql):
+    """The real API answers code 1 (HTTP 500, "Please reduce the amount of data you're asking for") when an
+    expansion holds too much: once the client's retries are spent, the account's media pages are read again
+    without it and their rows come in batch calls, the same rows."""
+    batched, _ = read(ex, sql, expansion=False)
+    ex.sandbox.set_faults("status=500@path=*/media,count=5")      # the first media page fails five attempts
+    try:
+        expanded, stats = read(ex, sql, expansion=True)
+        fired = ex.sandbox.app.faults.rules[0].fired
+    finally:
+        ex.sandbox.set_faults(None)
+    assert expanded == batched
+    assert fired == 5
+    assert stats["batches"] >= 1
