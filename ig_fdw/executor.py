@@ -419,17 +419,8 @@ def edge_rows_by_ids(plan, ctx, params, fields, owners=False):
         for parent, obj in _read_many(ctx, chunk, wanted):
             owner = (obj.get("owner") or {}).get("id") if owners else None
             extra = {"business_account_id": owner} if owner else {}
-            page = obj.get(edge) or {}
-            for row in page.get("data", []):
+            for row in _expanded_edge(ctx, parent, edge, obj.get(edge), params, fields, plan.limit, size):
                 yield parent, extra, row
-            paging = page.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            if paging.get("next") and after:
-                more = dict(params)
-                more["after"] = after
-                for row in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=plan.limit,
-                                               page_size=size):
-                    yield parent, extra, row
 
 
 #: the answer of an expansion that was not asked (its page was read again without it)
