@@ -50,7 +50,7 @@ def suite(conn):
          1, "since/until, one page"),
         ("comments of 1 media", "SELECT * FROM ig.comments WHERE media_id = '%s'" % busy[0], 1, "one page"),
         ("comments of 60 media", "SELECT * FROM ig.comments WHERE media_id IN (%s)" % in60, 2,
-         "first pages batched 50 a call"),
+         "first pages 50 a call (?ids= with comments expanded)"),
         ("all insights of 1 media", "SELECT * FROM ig.media_insights WHERE media_id = '%s'" % ids[0], 2,
          "media type first (the metric set depends on it), then insights"),
         ("all insights of 120 media", "SELECT * FROM ig.media_insights WHERE media_id IN (%s)" % in120, 6,

@@ -38,8 +38,9 @@ def _pages(rows, pagesize, limit=None):
     return _ceil(rows, max(1, min(pagesize, 100)))
 
 
-def estimate(plan, pagesize=100, concurrency=4):
-    """(calls, rounds) of one execution of `plan` (a planner.ScanPlan)."""
+def estimate(plan, pagesize=100, concurrency=4, expansion=True):
+    """(calls, rounds) of one execution of `plan` (a planner.ScanPlan);
+    `expansion`: the FieldExpansion option is on."""
     if plan.empty:
         return (1, 1)      # nothing is asked; the runtime's floor is one call
     if plan.ids is not None:
@@ -50,7 +51,9 @@ def estimate(plan, pagesize=100, concurrency=4):
         calls = _ceil(len(plan.parents), IDS_PER_CALL)
         return (calls, _parallel(calls, concurrency))
     if plan.parents_plan is not None:
-        return _fan_out(plan, pagesize, concurrency)
+        if expansion and plan.expand:
+            return _expanded(plan, pagesize, concurrency)
+        return _fan_out(plan, pagesize, concurrency, expansion)
     if plan.mode == "insights":
         windows = _windows(plan.params)
         return (windows, _parallel(windows, concurrency))
@@ -61,10 +64,22 @@ def estimate(plan, pagesize=100, concurrency=4):
     return (1, 1)                             # a node, me, a search, a procedure: one call
 
 
-def _fan_out(plan, pagesize, concurrency):
+def _expanded(plan, pagesize, concurrency):
+    """Children read by field expansion on the pages of the account's edge
+    (comments.limit(n){...} on each media page): that edge's pages, plus one
+    round for the children that do not fit their first page (paged on side
+    by side)."""
+    root = plan.parents_plan
+    while root.parents_plan is not None:
+        root = root.parents_plan
+    calls, rounds = estimate(root, pagesize, concurrency)
+    return (calls + 1, rounds + 1)
+
+
+def _fan_out(plan, pagesize, concurrency, expansion=True):
     """Children of every parent: the parents' own cost, then their children
     in batch calls of 50 parents, run side by side."""
-    parent_calls, parent_rounds = estimate(plan.parents_plan, pagesize, concurrency)
+    parent_calls, parent_rounds = estimate(plan.parents_plan, pagesize, concurrency, expansion)
     batches = _ceil(plan.parents_plan.table.rows_estimate, IDS_PER_CALL)
     return (parent_calls + batches, parent_rounds + _parallel(batches, concurrency))
 

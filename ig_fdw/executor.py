@@ -30,11 +30,15 @@ class ScanContext:
     version: the Graph API version ('v22.0').  procedures: callable(name,
     inputs) -> rows of an OAuth procedure.  check_account: callable(account
     id, error) -> a clearer error, or None.  noticed: the statement's set of
-    NOTICEs already given.
+    NOTICEs already given.  expansion: False (FieldExpansion 'off') reads
+    the children of a fan-out in batch calls even where the plan could
+    expand them on the parents' pages.
     """
 
-    def __init__(self, client, accounts, notice, version, procedures=None, check_account=None, noticed=None):
+    def __init__(self, client, accounts, notice, version, procedures=None, check_account=None, noticed=None,
+                 expansion=True):
         self.client = client
+        self.expansion = expansion            # FieldExpansion: children by field expansion on the parents' pages
         self.check_account = check_account   # (account id, error) -> a clearer error, or None
         self.accounts = accounts
         self.notice = notice
@@ -198,14 +202,31 @@ def run_edge(plan, ctx):
         return
     if _needs_account(plan):
         params = _params(plan, ctx.accounts(plan.accounts)[0])
-    parents = _parents(plan, ctx)
     columns, fields = _with_account_source(plan)
-    # parents given by a qual are media whose owner is the rows' account: asked in the same batch calls
+    # parents given by a qual are media whose owner is the rows' account: asked in the same calls
     owners = plan.parents is not None and _needs_owner(plan) and table.account_from == src.parent
-    rows = (build_row(table, columns, obj, dict(extra, **{src.parent: parent}))
-            for parent, extra, obj in edge_rows_of_many(ctx, parents, src.edge, params, fields, plan.limit,
-                                                        table.page_cap, owners=owners))
+    if plan.expand and ctx.expansion:
+        found = expanded_edge_rows(plan, ctx, params, fields)
+    elif plan.parents is not None and ctx.expansion and not src.params:
+        found = edge_rows_by_ids(plan, ctx, params, fields, owners)
+    else:
+        found = edge_rows_of_many(ctx, _parents(plan, ctx), src.edge, params, fields, plan.limit, table.page_cap,
+                                  owners=owners)
+    rows = (build_row(table, columns, obj, dict(extra, **{src.parent: parent})) for parent, extra, obj in found)
+    if plan.parents is None:
+        # a fan-out's rows carry their parent's account: no owner to ask, and no row read ahead of a LIMIT
+        rows = (_without(row, columns, plan.columns) for row in rows)
+        yield from rows
+        return
     yield from with_accounts(plan, ctx, rows)
+
+
+def _without(row, columns, wanted):
+    """The row without the columns only read to find its account."""
+    for name in columns:
+        if name not in wanted:
+            row.pop(name, None)
+    return row
 
 
 def page_size(ctx, table):
@@ -299,6 +320,177 @@ def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None, 
                 for obj in ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=limit,
                                                page_size=size):
                     yield parent, extra, obj
+
+
+def _first_page_size(ctx, table, limit):
+    """The size of a child edge's first page: Pagesize, capped by the edge's cap and the rows still wanted."""
+    size = page_size(ctx, table)
+    return size if limit is None else max(1, min(size, int(limit)))
+
+
+def expanded_edge_rows(plan, ctx, params, fields):
+    """Rows of a fan-out edge (comments of every media; replies of every
+    comment of every media) by field expansion: each page of the account's
+    media comes with ``edge.limit(n){fields}`` (replies: nested in
+    ``comments.limit(n){id,replies.limit(n){fields}}``), so the first page of
+    every parent's rows costs no call of its own; only a parent whose rows
+    do not fit in that page (a ``paging.next`` inside the expansion) is
+    paged on by cursor, as edge_rows_of_many does.  Yields (parent, context,
+    object) in the order edge_rows_of_many does."""
+    edge = plan.table.source.edge
+    size = _first_page_size(ctx, plan.table, plan.limit)
+    # every part comes from the catalog (field paths) or is a number: no value from SQL
+    spec = "%s.limit(%d){%s}" % (edge, size, ",".join(fields or ["id"]))
+    parent_plan = plan.parents_plan
+    media_plan = parent_plan if parent_plan.parents_plan is None else parent_plan.parents_plan
+    top_edge = edge
+    if media_plan is not parent_plan:   # the parents hang off the media (replies of comments): one level more
+        mid_edge, mid_fields = parent_plan.table.source.edge, ["id", spec]
+        mid_size = page_size(ctx, parent_plan.table)
+        spec = "%s.limit(%d){%s}" % (mid_edge, mid_size, ",".join(mid_fields))
+        top_edge = mid_edge
+    pending = []        # media whose page was read without the expansion: their rows come the batched way
+    for row, page in expanded_parent_rows(media_plan, ctx, top_edge, spec,
+                                          fallback=_too_much_data, prefetch=plan.limit is None):
+        extra = {"business_account_id": row.get("business_account_id")}
+        if page is NOT_EXPANDED:
+            pending.append((row["id"], extra))
+            if len(pending) < CHUNK:
+                continue
+        if pending:             # rows stay in the media's order
+            yield from _batched_rows(plan, ctx, pending, params, fields)
+            pending = []
+        if page is NOT_EXPANDED:
+            continue
+        if media_plan is parent_plan:
+            for obj in _expanded_edge(ctx, row["id"], edge, page, params, fields, plan.limit, size):
+                yield row["id"], extra, obj
+            continue
+        for mid in _expanded_edge(ctx, row["id"], mid_edge, page, {}, mid_fields, None, mid_size):
+            for obj in _expanded_edge(ctx, mid["id"], edge, mid.get(edge), params, fields, plan.limit, size):
+                yield mid["id"], extra, obj
+    if pending:
+        yield from _batched_rows(plan, ctx, pending, params, fields)
+
+
+def _too_much_data(err):
+    """An expanded page the API would not give ("Please reduce the amount of
+    data you're asking for", code 1, HTTP 500, still failing after the
+    client's retries): the rest of the account is read without the
+    expansion, the batched way."""
+    return "rest" if getattr(err, "code", None) == 1 else None
+
+
+def _batched_rows(plan, ctx, media, params, fields):
+    """The fan-out's rows for these media the batched way (edge_rows_of_many),
+    through their comments first when the rows are replies."""
+    src, parent_plan = plan.table.source, plan.parents_plan
+    if parent_plan.parents_plan is not None:
+        mids = ((obj["id"], extra) for _, extra, obj in
+                edge_rows_of_many(ctx, media, parent_plan.table.source.edge, {}, ["id"], None,
+                                  parent_plan.table.page_cap))
+        media = mids
+    yield from edge_rows_of_many(ctx, media, src.edge, params, fields, plan.limit, plan.table.page_cap)
+
+
+def _expanded_edge(ctx, parent, edge, page, params, fields, limit, size):
+    """The objects of one parent's edge: its expanded first page (None: the
+    API left the empty edge out), then by cursor when it has a next page."""
+    page = page or {}
+    yield from page.get("data", [])
+    paging = page.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    if paging.get("next") and after:
+        more = dict(params)
+        more["after"] = after
+        yield from ctx.client.paginate("%s/%s" % (segment(parent), edge), more, fields, limit=limit, page_size=size)
+
+
+def edge_rows_by_ids(plan, ctx, params, fields, owners=False):
+    """Rows of /{parent}/{edge} for parents given by a qual (comments WHERE
+    media_id IN (...)): ``?ids=<50 parents>&fields=edge.limit(n){...}``, one
+    call per 50 parents with each parent's first page (and its owner when
+    `owners`), then by cursor only for parents whose rows do not fit.
+    Yields (parent, context, object) as edge_rows_of_many does."""
+    edge = plan.table.source.edge
+    size = _first_page_size(ctx, plan.table, plan.limit)
+    # the parent ids go into ids= (checked for their kind by the planner); the expansion holds none of them
+    wanted = ["id", "%s.limit(%d){%s}" % (edge, size, ",".join(fields or ["id"]))] + (["owner{id}"] if owners else [])
+    for chunk in chunked(plan.parents, CHUNK):
+        for parent, obj in _read_many(ctx, chunk, wanted):
+            owner = (obj.get("owner") or {}).get("id") if owners else None
+            extra = {"business_account_id": owner} if owner else {}
+            for row in _expanded_edge(ctx, parent, edge, obj.get(edge), params, fields, plan.limit, size):
+                yield parent, extra, row
+
+
+#: the answer of an expansion that was not asked (its page was read again without it)
+NOT_EXPANDED = object()
+
+
+def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=True):
+    """The rows of an account-level parent plan (media of each account),
+    each page read with the expansion `spec` added to its fields.  Yields
+    (row, the answer of the expanded field `name` or None when the API left
+    it out).  fallback(error) -> None (raise), 'page' or 'rest': an error
+    the expansion caused; the page is then read again without it (and so are
+    the account's later pages for 'rest'), its rows coming with
+    NOT_EXPANDED.  Accounts are read in order, their first pages concurrently
+    when there are several (and `prefetch`: no LIMIT could make later
+    accounts unnecessary)."""
+    src = parent_plan.table.source
+    fields = list(dict.fromkeys(parent_plan.fields + ["id"]))
+    size = page_size(ctx, parent_plan.table)
+    accounts = ctx.accounts(parent_plan.accounts)
+
+    def read(acct, after, expand):
+        query = {"limit": str(size)}
+        if after:
+            query["after"] = after
+        return ctx.client.get("%s/%s" % (segment(acct), src.edge), params=query,
+                              fields=fields + [spec] if expand else fields)
+
+    def page(acct, after, expand):
+        """(body, expanded) of one page, read again without the expansion if it failed because of it."""
+        if not expand:
+            return read(acct, after, False), False
+        try:
+            return read(acct, after, True), True
+        except GraphError as err:
+            how = fallback(err) if fallback is not None else None
+            if how is None:
+                raise
+            return read(acct, after, False), how
+
+    firsts = [None] * len(accounts)
+    if len(accounts) > 1 and prefetch:
+        firsts = ctx.client.map_concurrent(lambda a: page(a, None, True), accounts, return_exceptions=True)
+    for acct, first in zip(accounts, firsts):
+        try:
+            yield from _expanded_account(parent_plan, acct, first, page, name)
+        except GraphError as err:
+            if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
+                raise
+            raise _account_error(ctx, acct, err) from None
+
+
+def _expanded_account(parent_plan, acct, first, page, name):
+    """The rows of one account's parent pages (see expanded_parent_rows)."""
+    if isinstance(first, BaseException):
+        raise first
+    expand = True
+    body, how = first if first is not None else page(acct, None, True)
+    while True:
+        for obj in body.get("data", []):
+            row = build_row(parent_plan.table, parent_plan.columns, obj, {"business_account_id": acct})
+            yield row, (obj.get(name) if how is True else NOT_EXPANDED)
+        if how == "rest":
+            expand = False
+        paging = body.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        if not (paging.get("next") and after):
+            return
+        body, how = page(acct, after, expand)
 
 
 def _owners(body):

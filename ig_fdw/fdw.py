@@ -101,7 +101,8 @@ class InstagramFDW(ForeignDataWrapper):
             return None     # the runtime's default; execute() reports the problem
         given = {k.lower(): v for k, v in self.fdw_options.items()}
         return costs.estimate(plan, pagesize=_int_option(given, "pagesize", 100),
-                              concurrency=_int_option(given, "maxconcurrency", 4))
+                              concurrency=_int_option(given, "maxconcurrency", 4),
+                              expansion=str(given.get("fieldexpansion", "on")).lower() != "off")
 
     def get_path_keys(self):
         return [tuple((keys, rows)) for keys, rows in self.table.path_keys]
@@ -139,7 +140,7 @@ class InstagramFDW(ForeignDataWrapper):
         self._executed = True
         ctx = executor.ScanContext(conn.client, conn.accounts, _notice, conn.opts.version,
                                    procedures=self._procedures(conn), check_account=conn.check_account,
-                                   noticed=self._noticed)
+                                   noticed=self._noticed, expansion=conn.opts.field_expansion != "off")
         rows = self._naming_scope(conn.counting(lambda: executor.execute(plan, ctx)))
         return self._recent.wrap(rows) if self._recent is not None else rows
 
@@ -301,6 +302,11 @@ def describe_plan(plan):
         lines.append("Graph: GET /%s per value" % src.edge)
     elif plan.mode == "procedure":
         lines.append("OAuth procedure %s" % src.procedure)
+    if plan.expand:
+        what = "insights.metric(...)" if plan.mode == "insights" else \
+            "%s.limit(<Pagesize>){%s}" % (src.edge, ",".join(plan.fields or ["id"]))
+        lines.append("Graph: %s expanded on the pages of %s when the rows allow it (FieldExpansion)"
+                     % (what, plan.parents_plan.table.name))
     if plan.fields:
         lines.append("Graph fields: %s" % ",".join(plan.fields))
     pushed = []

@@ -95,6 +95,10 @@ def media_insight_rows(plan, ctx, parents=None):
     if plan.parents is not None and wanted and rules.same_on_every_surface(spec, wanted, ctx.version):
         yield from _media_rows_in_one_call(plan, ctx, wanted)
         return
+    ask = rules.expansion_metrics(wanted, ctx.version, plan.table.source.fan_out) if plan.expand else None
+    if plan.parents is None and ask and ctx.expansion:
+        yield from _media_rows_expanded(plan, ctx, ask, wanted)
+        return
     if plan.parents is not None:
         targets = _targets_by_ids(plan, ctx, plan.parents)
     else:
@@ -126,6 +130,51 @@ def _media_rows_in_one_call(plan, ctx, wanted):
     if retry:
         for chunk in chunked(_targets_by_ids(plan, ctx, retry), 50):
             yield from _media_chunk(plan, ctx, chunk, wanted)
+
+
+def _media_rows_expanded(plan, ctx, ask, wanted):
+    """Every media of the account with its insights by field expansion on
+    the media pages (``insights.metric(...)``): the insights cost the media
+    pages.  On the real API one media's error fails the whole expanded page,
+    so a page the expansion fails for is read again without it and its media
+    go the batched way (_media_chunk: NULL rows and NOTICEs as always);
+    media older than the business conversion (subcode 2108006) mean every
+    later page of that account is older too: those go the batched way
+    without trying."""
+    from ig_fdw import executor     # the executor imports this module
+    spec = plan.table.source.insights
+    expansion = "insights.metric(%s)" % ",".join(ask)     # names from the table's metric rules, never from SQL
+    pending = []
+    for row, answer in executor.expanded_parent_rows(plan.parents_plan, ctx, "insights", expansion,
+                                                      fallback=_expansion_fallback, prefetch=plan.limit is None):
+        if not plan.table.metrics.in_scope(spec, row):
+            continue
+        target = (row["id"], row, {"business_account_id": row.get("business_account_id")})
+        if answer is executor.NOT_EXPANDED:
+            pending.append(target)
+            if len(pending) == 50:
+                yield from _media_chunk(plan, ctx, pending, wanted)
+                pending = []
+            continue
+        if pending:         # rows stay in the media's order
+            yield from _media_chunk(plan, ctx, pending, wanted)
+            pending = []
+        values = {r["metric"]: r["value_json"] for r in flatten(answer, row["id"])}
+        yield _media_row(plan, row["id"], row, target[2], values)
+    if pending:
+        yield from _media_chunk(plan, ctx, pending, wanted)
+
+
+def _expansion_fallback(err):
+    """How to go on when an expanded media page fails: 'rest' (media older
+    than the business conversion: so are the later pages), 'page' (a metric
+    or media the expansion cannot take), None (raise: token, permission,
+    rate limit are not about the expansion)."""
+    if isinstance(err, GraphError) and (err.subcode == 2108006 or err.code == 1):
+        return "rest"       # code 1 after the retries: "Please reduce the amount of data you're asking for"
+    if isinstance(err, InvalidParameter) or _unavailable(err):
+        return "page"
+    return None
 
 
 def _targets_by_ids(plan, ctx, ids):

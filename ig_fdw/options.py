@@ -114,6 +114,11 @@ PROPERTIES = collections.OrderedDict((p.name, p) for p in [
     _p("Pagesize", "pagesize", "int", 100, levels=(S, U, T), doc="Rows asked per Graph API page."),
     _p("MaxConcurrency", "max_concurrency", "int", 4, levels=(S, U, T),
        doc="Parallel Graph API requests per scan."),
+    _p("FieldExpansion", "field_expansion", "enum", "on", ("on", "off"), levels=(S, U, T),
+       doc="on: a fan-out over media (comments, media insights without media_id) reads its rows by field "
+           "expansion on the media pages (comments.limit(n){...}, insights.metric(...)), and the edge of parents "
+           "named by a filter (comments WHERE media_id IN ...) comes by ?ids= with the edge expanded; off: "
+           "batch calls of 50 parents."),
     _p("RateLimitMaxWait", "rate_limit_max_wait", "int", 60, levels=(S, U, T),
        doc="Seconds a scan may wait in all for throttling (as the API estimates) before failing."),
     _p("CacheTTL", "cache_ttl", "int", 0, levels=(S, U, T), doc="Response cache lifetime in seconds (0 = off)."),

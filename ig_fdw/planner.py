@@ -123,6 +123,7 @@ class ScanPlan:
     offset: int = 0                     # rows to skip (can_limit() said yes: PostgreSQL does not)
     sort_desc: bool = False
     empty: bool = False                 # contradictory quals: nothing can match
+    expand: bool = False                # the rows come by field expansion on the parents' pages (see below)
     notices: List[str] = field(default_factory=list)   # NOTICEs the plan explains itself with (once each)
 
     def filter_values(self, column):
@@ -178,6 +179,7 @@ def plan_scan(table, quals, columns, sortkeys=None, limit=None, offset=None):
     _check_required(table, plan)
     if plan.parents is None and plan.mode != "ids" and src.fan_out and src.parent != "account":
         plan.parents_plan = parents_plan(table, plan.accounts)
+        plan.expand = expandable(plan)
     if limit is not None:
         plan.limit = int(limit) + int(offset or 0)
         plan.offset = int(offset or 0)
@@ -200,6 +202,27 @@ def parents_plan(table, accounts):
     if parent.source.fan_out and parent.source.parent != "account":
         plan.parents_plan = parents_plan(parent, accounts)
     return plan
+
+
+def expandable(plan):
+    """Whether a fan-out can read its rows by field expansion on the pages of
+    its parents (``comments.limit(n){...}`` or ``insights.metric(...)`` on
+    each media page), so that it costs the parents' pages, not a call or a
+    batch item per parent.  Only a fan-out over an edge of the account itself
+    (media, stories), or over an edge of those (replies of the comments of
+    media), whose requests need no parameter of their own; whether
+    the insights metrics allow it is the executor's decision (it depends on
+    the configured version)."""
+    parent = plan.parents_plan
+    if parent is not None and parent.parents_plan is not None and plan.mode == "edge" and \
+            parent.mode == "edge" and not parent.table.source.params:
+        parent = parent.parents_plan        # replies: nested in the comments expanded on the media pages
+    if parent is None or parent.parents_plan is not None or parent.mode != "edge" or \
+            parent.table.source.parent != "account" or plan.table.source.params:
+        return False
+    if plan.mode == "insights":
+        return plan.table.source.insights.target == "media" and plan.table.source.fan_out == "media"
+    return plan.mode == "edge"
 
 
 def _time_bounds(plan, spec, f):

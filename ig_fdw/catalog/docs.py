@@ -12,7 +12,7 @@ from ig_fdw.catalog import TABLES
 
 ROLE_TEXT = {
     "id": "direct reads by id (`?ids=`, 50 a call)",
-    "parent": "the parent object whose edge is read (batched, 50 a call)",
+    "parent": "the parent object whose edge is read (50 a call: ?ids= with the edge expanded, or a batch)",
     "account": "which business account(s) to read",
     "param": "sent as the API parameter",
     "since": "time range start (`since=`)",

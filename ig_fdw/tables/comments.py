@@ -19,8 +19,8 @@ COMMENT_COLUMNS = (
 )
 
 COMMENTS = Table(
-    "comments", "Top-level comments on media.  Without media_id every media of the account is walked "
-    "(batched), as the reference connector does.",
+    "comments", "Top-level comments on media.  Without media_id every media of the account is walked, "
+    "the comments coming with the media pages (field expansion; FieldExpansion 'off': batched).",
     Source("edge", edge="comments", parent="media_id", fan_out="media"),
     COMMENT_COLUMNS + (C("media_id", "text", "context", path="media.id", kind="graph_id"), ACCOUNT),
     (Q("id", IN, "id"), Q("media_id", IN, "parent"), ACCOUNT_Q), reference="Comments", rows_estimate=20000,

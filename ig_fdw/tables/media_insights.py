@@ -96,6 +96,25 @@ class MediaMetricRules:
         valid = [set(self.valid(wanted, s, version)) for s in self.surfaces(spec)]
         return all(v == valid[0] for v in valid)
 
+    #: metrics the API refuses for some media of a surface where it has them (created after July 2024):
+    #: never asked by field expansion, where one media's error fails the whole page
+    PER_MEDIA_ERRORS = ("impressions",)
+
+    def expansion_metrics(self, wanted, version, fan_out):
+        """The metrics to expand as ``insights.metric(...)`` on the pages of the
+        fan_out edge, or None when expansion would fail pages for errors known
+        up front: a metric set that differs between the surfaces that edge
+        returns (feed and reels on media; stories give code 10 for few
+        viewers, so never there) or a metric refused for some media."""
+        if fan_out != "media":
+            return None
+        sets = [self.valid(wanted, s, version) for s in (FEED, REELS)]
+        if not sets[0] or any(set(x) != set(sets[0]) for x in sets):
+            return None
+        if any(m in self.PER_MEDIA_ERRORS for m in sets[0]):
+            return None
+        return sets[0]
+
     @staticmethod
     def in_scope(spec, obj):
         """Whether a media (with media_type, media_product_type) belongs to the table."""

@@ -23,10 +23,13 @@ def test_an_id_list_is_planned_as_three_calls_in_one_round_and_costs_that(ig):
 
 
 def test_a_walk_over_every_media_is_planned_as_its_pages_and_batches(ig):
-    (walk,) = planned(ig, "SELECT id FROM ig.comments")
     (keyed,) = planned(ig, "SELECT id FROM ig.comments WHERE media_id = '17900000000000001'")
+    (expanded,) = planned(ig, "SELECT id FROM ig.comments")          # comments on the media pages
+    ig.execute("ALTER FOREIGN TABLE ig.comments OPTIONS (ADD FieldExpansion 'off')")
+    (batched,) = planned(ig, "SELECT id FROM ig.comments")           # media pages, then batches of 50
     assert keyed == (1, 1)
-    assert walk[0] >= 20 * keyed[0] and walk[1] > 10      # pages one after another, then the batches
+    assert expanded[0] >= 10 and expanded[0] == expanded[1]           # pages one after another
+    assert batched[0] > 2 * expanded[0] and batched[1] > expanded[1]
 
 
 def test_ninety_days_of_daily_insights_are_planned_as_three_windows(ig):

@@ -29,8 +29,10 @@ def test_a_walk_over_every_media_costs_its_pages_and_its_batches():
     plan = planner.plan_scan(catalog.get("comments"), [], ["id"])
     pages = -(-media.rows_estimate // 100)
     batches = -(-media.rows_estimate // 50)
-    calls, rounds = costs.estimate(plan, pagesize=100, concurrency=4)
+    calls, rounds = costs.estimate(plan, pagesize=100, concurrency=4, expansion=False)
     assert calls == pages + batches and rounds == pages + -(-batches // 4)
+    assert plan.expand      # FieldExpansion on: the comments come on the media pages
+    assert costs.estimate(plan, pagesize=100, concurrency=4) == (pages + 1, pages + 1)
     keyed = costs.estimate(planner.plan_scan(catalog.get("comments"), [Q("media_id", "=", "17900000000000001")],
                                              ["id"]))
     assert keyed == (1, 1) and calls > 20 * keyed[0]
