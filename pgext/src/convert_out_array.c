@@ -7,6 +7,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/memutils.h"		/* MaxAllocSize, which MaxArraySize needs (PostgreSQL 18) */
 
 typedef struct ArrayFill
 {
