@@ -4,6 +4,8 @@ Column names are the Graph API's field names; ids are text, counts
 integer/bigint, times timestamptz, objects jsonb.
 """
 
+import re
+
 from ig_fdw.catalog.model import Column as C, KeyQual as Q, IN, RANGE
 
 ACCOUNT = C("business_account_id", "text", "context", kind="graph_id", doc="the IG business account the row belongs to")
@@ -36,3 +38,26 @@ def media_columns(extra=()):
 
 
 MEDIA_KEYS = (Q("id", IN, "id"), ACCOUNT_Q, Q("timestamp", RANGE, "since"), Q("timestamp", RANGE, "until"))
+
+
+# ---------------------------------------------------------------- counting in text (comment and caption rules)
+
+HASHTAG_RE = re.compile(r"(?<![\w&])#\w+", re.UNICODE)
+MENTION_RE = re.compile(r"(?<![\w@])@[\w.]+", re.UNICODE)
+# A URL: a scheme or www. prefix, or a bare host name ending in a common TLD.
+URL_RE = re.compile(
+    r"(?i)(?:\bhttps?://[^\s]+|\bwww\.[^\s]+|"
+    r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|net|org|io|co|me|ly|info|biz|app|dev|gl|be|us|uk|de|fr)"
+    r"\b(?:/[^\s]*)?)")
+
+
+def count_hashtags(text):
+    return len(HASHTAG_RE.findall(text or ""))
+
+
+def count_urls(text):
+    return len(URL_RE.findall(text or ""))
+
+
+def count_mentions(text):
+    return len(MENTION_RE.findall(text or ""))

@@ -8,7 +8,7 @@ ig_fdw.writes (named here, imported on the first write).
 
 from ig_fdw.catalog.model import Column as C, KeyQual as Q, Source, Table, Writes, IN
 from ig_fdw.tables.common import (ACCOUNT, ACCOUNT_Q, BASIC_SCOPES, COMMENT_SCOPES, MEDIA_KEYS, OWNER_ACCOUNT,
-                                  media_columns)
+                                  media_columns, count_hashtags, count_mentions)
 
 # Publishing (INSERT INTO media): parameters of the container, NULL on SELECT.
 PUBLISH_COLUMNS = (
@@ -65,3 +65,27 @@ MEDIA_CHILDREN = Table(
      C("shortcode", "text"), C("thumbnail_url", "text"), C("timestamp", "timestamptz"), C("username", "text")),
     (Q("media_id", IN, "parent", required=True),), rows_estimate=10, path_keys=((("media_id",), 5),),
     scopes=BASIC_SCOPES)
+
+
+# ---------------------------------------------------------------- Instagram's rules for captions
+# Captions of published media: at most 2,200 characters, 30 hashtags, 20 @tags (checked before any call).
+
+MAX_CAPTION_CHARS = 2200
+MAX_CAPTION_HASHTAGS = 30
+MAX_CAPTION_MENTIONS = 20
+
+
+def caption_violation(text):
+    """None when `text` is an acceptable caption of a published post, else (rule, why)."""
+    if text is None:
+        return None
+    text = str(text)
+    if len(text) > MAX_CAPTION_CHARS:
+        return ("caption at most %d characters" % MAX_CAPTION_CHARS, "the caption has %d characters" % len(text))
+    n = count_hashtags(text)
+    if n > MAX_CAPTION_HASHTAGS:
+        return ("caption at most %d hashtags" % MAX_CAPTION_HASHTAGS, "the caption has %d hashtags" % n)
+    n = count_mentions(text)
+    if n > MAX_CAPTION_MENTIONS:
+        return ("caption at most %d @mentions" % MAX_CAPTION_MENTIONS, "the caption has %d @mentions" % n)
+    return None

@@ -1,9 +1,9 @@
 """Writes of comments and replies: INSERT posts one (after Instagram's text
-rules, ig_fdw.comment_rules), UPDATE hidden hides or unhides it, DELETE
+rules, in ig_fdw/tables/comments.py), UPDATE hidden hides or unhides it, DELETE
 deletes it.  A post whose answer was lost is looked up (same text, by the
 account, newest first) before it is reported: never posted twice."""
 
-from ig_fdw import comment_rules
+from ig_fdw.tables.comments import comment_violation
 from ig_fdw.graph.errors import NotFound
 from ig_fdw.values import segment
 from ig_fdw.writes.ambiguous import send_once
@@ -33,7 +33,7 @@ class _CommentLike(Handler):
         return delete(w, rowid, self.noun)
 
     def _rules(self, values):
-        bad = comment_rules.comment_violation(values.get("text"))
+        bad = comment_violation(values.get("text"))
         if bad:
             raise RuleViolation(*bad, hint="Instagram comments and replies: at most 300 characters, 4 hashtags "
                                            "and 1 URL, and not all in capitals.")

@@ -8,7 +8,7 @@ it was already published, the new post is looked up."""
 import re
 import time
 
-from ig_fdw import comment_rules
+from ig_fdw.tables.media import caption_violation
 from ig_fdw.graph.errors import GraphError
 from ig_fdw.values import segment
 from ig_fdw.writes.ambiguous import send_once
@@ -122,7 +122,7 @@ class Publish(Handler):
             raise WriteError("a story needs exactly one of image_url and video_url", "23502")
         elif mtype in ("IMAGE", "REELS") and image and video:
             raise WriteError("give image_url or video_url, not both", "22023")
-        bad = comment_rules.caption_violation(v.get("caption"))
+        bad = caption_violation(v.get("caption"))
         if bad:
             raise RuleViolation(*bad)
         acct = w.account_for(v)
