@@ -16,6 +16,7 @@ from multicorn.utils import log_to_postgres
 
 from ig_fdw import catalog, costs, connection, executor, planner, scopes, server_check
 from ig_fdw.graph.errors import PermissionDenied
+from ig_fdw.values import UNBOUND
 
 TABLE_OPTIONS = ("table",)
 
@@ -265,6 +266,19 @@ def _fan_out_chain(plan):
     return " of ".join(names)
 
 
+def _how_many(given, noun):
+    """'120 ids', or for values a join or subquery hands over at execution
+    (unbound while planning) '120 ids given at execution' / 'the ids given at
+    execution' when not even their number is known."""
+    unbound = sum(1 for v in given if v is UNBOUND)
+    plural = noun if noun.endswith("s") or noun == "media" else noun + "s"
+    if unbound == len(given) == 1:
+        return "the %s given at execution" % plural
+    if unbound:
+        return "%d %s given at execution" % (len(given), plural if len(given) != 1 else noun)
+    return "%d %s" % (len(given), plural if len(given) != 1 else noun)
+
+
 def describe_plan(plan):
     """EXPLAIN lines: endpoint, fields, pushed filters, expected calls."""
     src = plan.table.source
@@ -273,7 +287,8 @@ def describe_plan(plan):
         return ["Graph: no request (the filters cannot match)"]
     if plan.mode == "ids":
         n = len(plan.ids)
-        lines.append("Graph: GET ?ids=<%d ids> (%d call%s, 50 ids each)" % (n, -(-n // 50), "" if n <= 50 else "s"))
+        lines.append("Graph: GET ?ids=<%s> (%d call%s, 50 ids each)" % (
+            _how_many(plan.ids, "id"), -(-n // 50), "" if n <= 50 else "s"))
     elif plan.mode == "node":
         lines.append("Graph: GET ?ids=<accounts> (one call per 50 accounts)")
     elif plan.mode == "me":
@@ -283,15 +298,15 @@ def describe_plan(plan):
             lines.append("Graph: GET /{business_account_id}/%s (paged)" % src.edge)
         elif plan.parents is not None:
             n = len(plan.parents)
-            lines.append("Graph: GET /{%s}/%s for %d %s (batched: %d call%s, then paging)" % (
-                src.parent, src.edge, n, src.parent, -(-n // 50), "" if n <= 50 else "s"))
+            lines.append("Graph: GET /{%s}/%s for %s (batched: %d call%s, then paging)" % (
+                src.parent, src.edge, _how_many(plan.parents, src.parent), -(-n // 50), "" if n <= 50 else "s"))
         else:
             lines.append("Graph: GET /{%s}/%s for every row of %s (fan-out, 50 per batch call)" % (
                 src.parent, src.edge, _fan_out_chain(plan)))
     elif plan.mode == "insights":
         spec = src.insights
         if spec.target == "media":
-            who = ("%d media" % len(plan.parents)) if plan.parents is not None else \
+            who = _how_many(plan.parents, "media") if plan.parents is not None else \
                 "every media of %s (fan-out)" % _fan_out_chain(plan)
             lines.append("Graph: GET /{media_id}/insights for %s (batched, 50 per call)" % who)
         else:

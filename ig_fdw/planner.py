@@ -86,9 +86,12 @@ def collect_filters(table, quals):
         f = filters.setdefault(q.field_name, Filter())
         if q.is_list_operator:
             op, is_any = q.operator
-            if op != "=" or not is_any or "IN" not in ops or not isinstance(q.value, (list, tuple)):
+            if op != "=" or not is_any or "IN" not in ops:
                 continue
-            _narrow(f, [v for v in q.value if v is not None])
+            if q.value is values.UNBOUND:       # = ANY($array): the list comes at execution
+                _narrow(f, [values.UNBOUND])
+            elif isinstance(q.value, (list, tuple)):
+                _narrow(f, [v for v in q.value if v is not None])
         elif q.operator == "=" and "=" in ops and q.value is not None:
             _narrow(f, [q.value])
         elif q.operator in (">", ">=") and q.operator in ops and q.value is not None:
@@ -98,10 +101,19 @@ def collect_filters(table, quals):
     return {k: v for k, v in filters.items() if v.values is not None or v.lower or v.upper}
 
 
-def _narrow(f, values):
-    texts = [as_text(v) for v in values]
+def _narrow(f, given):
+    """Keep the values both filters allow.  Unbound values (a join's keys,
+    known at execution) are kept one each: planning counts them."""
+    texts = [as_text(v) for v in given]
     if f.values is None:
-        f.values = list(dict.fromkeys(texts))
+        out, seen = [], set()
+        for v in texts:
+            if v is values.UNBOUND:
+                out.append(v)
+            elif v not in seen:
+                seen.add(v)
+                out.append(v)
+        f.values = out
     else:
         f.values = [v for v in f.values if v in texts]
 
