@@ -42,19 +42,10 @@ import psycopg  # noqa: E402
 
 from ig_fdw.sandbox import Sandbox  # noqa: E402
 from tests.pg import Cluster, build_runtime  # noqa: E402
+from bench.queries import setup  # noqa: E402  (the same server, mapping and schema)
 
 CONCURRENCY = 4     # ig_fdw's MaxConcurrency default
 PER_CALL = 50       # ids per ids= call, items per batch request
-
-
-def setup(conn, sb):
-    conn.execute("CREATE EXTENSION multicorn")
-    conn.execute("CREATE SERVER instagram FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'ig_fdw.InstagramFDW', "
-                 "graph_url '%s', OAuthClientId '%s', BusinessAccountId '%s')" % (sb.url, sb.app_id, sb.accounts[0]))
-    conn.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER instagram OPTIONS (InitiateOAuth 'OFF', "
-                 "OAuthAccessToken '%s', OAuthClientSecret '%s')" % (sb.user_token(), sb.app_secret))
-    conn.execute("CREATE SCHEMA ig")
-    conn.execute("IMPORT FOREIGN SCHEMA instagram FROM SERVER instagram INTO ig")
 
 
 def local_table(conn, name, ids, analyze=True):
