@@ -14,7 +14,7 @@ using the runtime's extras when present.
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, costs, connection, executor, planner, scopes, server_check
+from ig_fdw import catalog, costs, connection, executor, options, planner, scopes, server_check
 from ig_fdw.graph.errors import PermissionDenied
 from ig_fdw.values import UNBOUND
 
@@ -37,13 +37,6 @@ class FdwError(Exception):
 
 def _notice(message):
     log_to_postgres(message)
-
-
-def _int_option(given, name, default):
-    try:
-        return int(given.get(name, default))
-    except (TypeError, ValueError):
-        return default      # refused with its own message by the option checks
 
 
 class InstagramFDW(ForeignDataWrapper):
@@ -71,6 +64,7 @@ class InstagramFDW(ForeignDataWrapper):
             from ig_fdw import writes
             self._recent = writes.RecentRows()   # lets UPDATE compare with the scanned row
         self._conn = None
+        self._plan_opts = None    # resolved options for get_call_estimate (False: they do not parse)
         self._executed = False
         self._noticed = set()     # NOTICEs already given in this statement (rescans repeat none)
 
@@ -100,10 +94,21 @@ class InstagramFDW(ForeignDataWrapper):
             plan = planner.plan_scan(self.table, quals, columns)
         except (planner.MissingQual, planner.BadQualValue):
             return None     # the runtime's default; execute() reports the problem
-        given = {k.lower(): v for k, v in self.fdw_options.items()}
-        return costs.estimate(plan, pagesize=_int_option(given, "pagesize", 100),
-                              concurrency=_int_option(given, "maxconcurrency", 4),
-                              expansion=str(given.get("fieldexpansion", "on")).lower() != "off")
+        opts = self._planning_options()
+        if opts is None:
+            return None
+        return costs.estimate(plan, pagesize=opts.pagesize, concurrency=opts.max_concurrency,
+                              expansion=opts.field_expansion != "off")
+
+    def _planning_options(self):
+        """The options resolved as the connection resolves them, without building it (planning needs no
+        token); None when they do not parse: execute() reports that with its own message."""
+        if self._plan_opts is None:
+            try:
+                self._plan_opts = options.resolve(self.fdw_options, extra_keys=connection.CORE_TABLE_OPTIONS)
+            except options.OptionError:
+                self._plan_opts = False
+        return self._plan_opts or None
 
     def get_path_keys(self):
         return [tuple((keys, rows)) for keys, rows in self.table.path_keys]
