@@ -18,9 +18,8 @@ declared row counts, not promises.
 
 import math
 
-IDS_PER_CALL = 50        # ?ids= and batch items per call (executor.CHUNK)
-WINDOW_DAYS = 30         # the longest since..until range of one insights call
-DAY = 86400
+from ig_fdw.executor import CHUNK as IDS_PER_CALL          # ?ids= and batch items per call
+from ig_fdw.insights import DAY, MAX_RANGE_DAYS as WINDOW_DAYS   # the longest range of one insights call
 
 
 def _ceil(n, per):
