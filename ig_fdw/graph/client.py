@@ -146,9 +146,9 @@ class GraphClient:
         """Yield the rows of an edge, page after page, until there is no ``next``.
 
         ``limit`` (rows wanted) stops early and shrinks the page size; the page
-        size is ``page_size`` or the client's ``pagesize``, capped per edge.
+        size is ``page_size`` (a table's own cap) or the client's ``pagesize``, at most 100.
         """
-        size = page_size_for(path, page_size or self.pagesize, limit)
+        size = page_size_for(page_size or self.pagesize, limit)
         first_params = _with_fields(params, fields)
         first_params["limit"] = size
 

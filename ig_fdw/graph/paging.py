@@ -15,7 +15,7 @@ MAX_PAGE_SIZE = 100
 _SECRET_PARAMS = frozenset({"access_token", "appsecret_proof"})
 
 
-def page_size_for(path, requested=None, limit=None):
+def page_size_for(requested=None, limit=None):
     """The ``limit`` to ask for: requested size, at most the API's 100, shrunk to ``limit`` rows.
 
     Edges with a smaller cap (hashtag media: 50) say so in their table's

@@ -237,10 +237,10 @@ def test_split_next_url_strips_secrets():
 
 
 def test_page_size_caps():
-    assert page_size_for("1/media") == 100
-    assert page_size_for("1/media", 500) == 100
-    assert page_size_for("h/top_media", 50) == 50     # the table's page_cap, given by the executor
-    assert page_size_for("1/media", 100, limit=7) == 7
+    assert page_size_for() == 100
+    assert page_size_for(500) == 100
+    assert page_size_for(50) == 50     # the table's page_cap, given by the executor
+    assert page_size_for(100, limit=7) == 7
 
 
 def test_iter_pages_follows_next_not_length():
