@@ -139,7 +139,8 @@ def sweep_column(reader, sb, table, column, kind):
 @pytest.mark.parametrize("table,column", [("comments", "media_id"), ("replies", "comment_id"),
                                           ("media_children", "media_id"), ("insights", "object_id")])
 def test_join_parameters_are_checked_too(reader, table, column):
-    """The value comes from another table (a parameterized scan), not a literal."""
+    """The value comes through a join, not a WHERE literal (a one-row VALUES, which PostgreSQL folds
+    into a constant qual; a real outer table follows in the next test)."""
     sb = reader.sandbox
     reader.execute("SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off")
     extra = " AND t.metric = 'reach'" if table == "insights" else ""
@@ -148,6 +149,30 @@ def test_join_parameters_are_checked_too(reader, table, column):
         with pytest.raises(psycopg.errors.InvalidParameterValue, match="%s.%s" % (table, column)):
             reader.execute("SELECT count(*) FROM (VALUES (%%s)) v(x) JOIN ig.%s t ON t.%s = v.x%s"
                            % (table, column, extra), (value,))
+        assert sandbox_calls(sb) == []
+
+
+@pytest.mark.parametrize("key_join", ["on", "off"])
+@pytest.mark.parametrize("table,column", [("comments", "media_id"), ("replies", "comment_id")])
+def test_keys_from_another_table_are_checked_on_both_join_paths(reader, table, column, key_join):
+    """Values read from a table the role fills itself: handed over as one ANY list by the runtime's key
+    join, or one per outer row by a parameterized nested loop (key join off, as on multicorn2)."""
+    sb = reader.sandbox
+    reader.execute("SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off")
+    reader.execute("SET multicorn.enable_key_join = %s" % key_join)
+    reader.execute("CREATE TEMP TABLE v (x text)")
+    sql = "SELECT count(*) FROM v JOIN ig.%s t ON t.%s = v.x" % (table, column)
+    plan = "\n".join(r[0] for r in reader.execute("EXPLAIN " + sql).fetchall())
+    if key_join == "on":
+        assert "MulticornKeyJoin" in plan, plan
+    else:
+        assert "Nested Loop" in plan and "MulticornKeyJoin" not in plan, plan
+    for value in ("me/accounts?x=#", "../me", "1?fields=access_token"):
+        reader.execute("TRUNCATE v")
+        reader.execute("INSERT INTO v VALUES (%s)", (value,))
+        sb.reset_stats()
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="%s.%s" % (table, column)):
+            reader.execute(sql)
         assert sandbox_calls(sb) == []
 
 
