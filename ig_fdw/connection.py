@@ -11,7 +11,7 @@ server, user mapping).  They are split here by what they describe:
   clients.
 * per table -- the options a foreign table may set (``PER_TABLE``:
   BusinessAccountId, Timeout, Pagesize, MaxConcurrency, RateLimitMaxWait,
-  CacheTTL, and the core's ``table`` and ``writemode``).  They never build a
+  CacheTTL, WriteMode, and the core's ``table``).  They never build a
   second token provider: :class:`TableConnection` is a cheap view over the
   mapping's connection with the table's default account and client settings.
   Tables whose client settings are equal (the usual case) share one Graph
@@ -40,8 +40,8 @@ from ig_fdw import options as options_mod
 from ig_fdw.graph.stats import CallStats
 from ig_fdw.graph.redact import register_secret
 
-#: the core's own table options (not connection properties)
-CORE_TABLE_OPTIONS = ("table", "writemode")
+#: the core's own table options (not connection properties; WriteMode is one, an entry of options.py's table)
+CORE_TABLE_OPTIONS = ("table",)
 #: options a foreign table may set: per-table settings, never part of the mapping's identity
 PER_TABLE = tuple(n.lower() for n, p in options_mod.PROPERTIES.items() if options_mod.T in p.levels) + \
     CORE_TABLE_OPTIONS

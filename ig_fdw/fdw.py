@@ -18,7 +18,6 @@ from ig_fdw import catalog, costs, connection, executor, options, planner, scope
 from ig_fdw.graph.errors import PermissionDenied
 from ig_fdw.values import UNBOUND
 
-TABLE_OPTIONS = ("table",)
 
 try:  # our runtime's cancel hook; absent on upstream multicorn2 before 3.2
     from multicorn.utils import check_interrupts as _check_interrupts
@@ -241,7 +240,7 @@ class InstagramFDW(ForeignDataWrapper):
                 raise FdwError("ig_fdw columns take no options (got %s)" % ", ".join(sorted(options)),
                                sqlstate="HV00D")
             return
-        extra = {"server": ("wrapper",), "table": TABLE_OPTIONS}.get(level, ())
+        extra = {"server": ("wrapper",), "table": connection.CORE_TABLE_OPTIONS}.get(level, ())
         opts_mod.validate(level, options, extra_keys=extra)     # WriteMode too: an entry of the option table
         if level == "table" and "table" in options and catalog.get(options["table"]) is None and \
                 options["table"] != server_check.PROBE_TABLE:
