@@ -620,3 +620,26 @@ mc_py_string(const char *s)
 {
 	return mc_py_string_len(s, strlen(s));
 }
+
+/*
+ * decimal.Decimal, imported once per backend.  Both directions of the
+ * conversion need it (numeric quals go in as Decimals, Decimals come back
+ * as numeric), so the look-up lives here, below both.
+ */
+PyObject *
+mc_decimal_type(void)
+{
+	static PyObject *cls = NULL;
+	PyObject   *mod;
+
+	if (cls != NULL)
+		return cls;
+	mod = PyImport_ImportModule("decimal");
+	if (mod == NULL)
+		mc_raise_python_error();
+	cls = PyObject_GetAttrString(mod, "Decimal");
+	Py_DECREF(mod);
+	if (cls == NULL)
+		mc_raise_python_error();
+	return cls;
+}

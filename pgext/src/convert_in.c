@@ -30,18 +30,10 @@ static PyObject *decimal_cls = NULL;
 void
 mc_convert_in_init(void)
 {
-	PyObject   *mod;
-
 	PyDateTime_IMPORT;
 	if (PyDateTimeAPI == NULL)
 		mc_raise_python_error();
-	mod = PyImport_ImportModule("decimal");
-	if (mod == NULL)
-		mc_raise_python_error();
-	decimal_cls = PyObject_GetAttrString(mod, "Decimal");
-	Py_DECREF(mod);
-	if (decimal_cls == NULL)
-		mc_raise_python_error();
+	decimal_cls = mc_decimal_type();
 }
 
 static PyObject *

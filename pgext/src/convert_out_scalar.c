@@ -23,18 +23,10 @@ PyObject   *mc_decimal_cls = NULL;
 void
 mc_convert_out_scalar_init(void)
 {
-	PyObject   *mod;
-
 	PyDateTime_IMPORT;
 	if (PyDateTimeAPI == NULL)
 		mc_raise_python_error();
-	mod = PyImport_ImportModule("decimal");
-	if (mod == NULL)
-		mc_raise_python_error();
-	mc_decimal_cls = PyObject_GetAttrString(mod, "Decimal");
-	Py_DECREF(mod);
-	if (mc_decimal_cls == NULL)
-		mc_raise_python_error();
+	mc_decimal_cls = mc_decimal_type();
 }
 
 /*
@@ -121,6 +113,25 @@ utf8_of(const Target *t, PyObject *value, Py_ssize_t *len)
 	return s;
 }
 
+/*
+ * Inside a PG_CATCH: a data error (a bad literal, numeric field overflow)
+ * is about the value, so it is reworded to name the target; anything else
+ * (a cancel, out of memory) is re-thrown unchanged.
+ */
+static void
+reword_data_error(MemoryContext cxt, const Target *t, PyObject *value)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INVALID_TEXT_REPRESENTATION)
+		PG_RE_THROW();
+	FlushErrorState();
+	mc_conversion_error(t, value, edata->message);
+}
+
 /* str(value) -> input function; input errors are reworded to name the target. */
 Datum
 mc_via_input_function(const Target *t, PyObject *value)
@@ -161,16 +172,7 @@ mc_via_input_function(const Target *t, PyObject *value)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		/* Only data errors are about the value; anything else (a cancel) passes. */
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INVALID_TEXT_REPRESENTATION)
-			PG_RE_THROW();
-		FlushErrorState();
-		mc_conversion_error(t, value, edata->message);
+		reword_data_error(cxt, t, value);
 	}
 	PG_END_TRY();
 	return result;
@@ -233,15 +235,7 @@ call_naming_target(const Target *t, PyObject *value, PGFunction fn, Datum a, Dat
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INVALID_TEXT_REPRESENTATION)
-			PG_RE_THROW();
-		FlushErrorState();
-		mc_conversion_error(t, value, edata->message);
+		reword_data_error(cxt, t, value);
 	}
 	PG_END_TRY();
 	return result;

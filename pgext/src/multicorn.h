@@ -70,6 +70,7 @@ extern char *mc_pyrepr_trunc(PyObject *obj, int maxlen);
 extern PyObject *mc_py_string(const char *s);	/* server encoding -> str */
 extern PyObject *mc_py_string_len(const char *s, int len);
 extern char *mc_utf8_to_server(const char *s, Py_ssize_t len, Py_ssize_t *outlen);
+extern PyObject *mc_decimal_type(void);		/* decimal.Decimal (borrowed) */
 
 /* ----- instance.c ----- */
 typedef struct MCColumn
