@@ -22,6 +22,16 @@ from ig_fdw.executor import CHUNK as IDS_PER_CALL          # ?ids= and batch ite
 from ig_fdw.insights import DAY, MAX_RANGE_DAYS as WINDOW_DAYS   # the longest range of one insights call
 
 
+#: (calls, rounds) of a scan that cannot run: a required qual (media_children's media_id, a daily
+#: insights table's since) is missing, so execute() would fail.  A billion rounds (a start-up cost of
+#: 2e10, above PostgreSQL's disable_cost) is more than any plan that runs, so PostgreSQL takes a plan
+#: that hands the qual over (a key join, a parameterized nested loop, a LATERAL subquery) whenever
+#: there is one, even with its join method disabled, and this one only when there is no other (the
+#: query alone: execute() then says which qual is missing).  Finite, as the runtime requires, and
+#: short enough to read in EXPLAIN.
+UNRUNNABLE = (1e9, 1e9)
+
+
 def _ceil(n, per):
     return max(1, int(math.ceil(float(n) / per)))
 

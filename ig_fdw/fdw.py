@@ -92,7 +92,9 @@ class InstagramFDW(ForeignDataWrapper):
         """(calls, rounds) of one execute() with these quals (our runtime's cost model, ig_fdw.costs)."""
         try:
             plan = planner.plan_scan(self.table, quals, columns)
-        except (planner.MissingQual, planner.BadQualValue):
+        except planner.MissingQual:
+            return costs.UNRUNNABLE     # execute() would fail: any plan that supplies the qual is cheaper
+        except planner.BadQualValue:
             return None     # the runtime's default; execute() reports the problem
         opts = self._planning_options()
         if opts is None:
