@@ -14,8 +14,10 @@ Two limits of Meta's answers are turned into something a user can act on
 (issue 17; the Graph API, not this machine's clock, decides where they are):
 
 * ``follower_count`` covers only the last 30 days, excluding today: asked
-  with other metrics, its column is NULL with one NOTICE; asked alone, a
-  clear error saying which ``since`` to use.
+  with other metrics, its column is NULL with one NOTICE (not asked at all,
+  so no refused call, when the API's clock is known and says the range
+  starts more than 32 days back); asked alone, a clear error saying which
+  ``since`` to use.
 * insights are kept 2 years: a ``since`` further back is a clear error
   naming the limit, before any call when the API's clock is known, else as
   soon as the API refuses it (never clamped silently).
@@ -333,7 +335,7 @@ def plan_notice(plan, message):
 def _get_insights(plan, ctx, object_id, params, metrics):
     """GET /{object}/insights, dropping (with a NOTICE) metrics the API
     rejects; None when the object's insights are unavailable."""
-    metrics = list(metrics)
+    metrics = _follower_count_where_given(plan, ctx, params, metrics)
     while metrics:
         query = dict(params)
         query["metric"] = ",".join(metrics)
@@ -345,10 +347,7 @@ def _get_insights(plan, ctx, object_id, params, metrics):
             if is_follower_count_window(err) and FOLLOWER_COUNT in metrics:
                 if len(metrics) == 1:
                     raise follower_count_error(plan, params, err) from None
-                ctx.notice_once(("follower_count_window", plan.table.name),
-                                "ig_fdw: %s.follower_count is NULL: the Graph API gives daily follower counts "
-                                "for the last %d days only, excluding today, and this query starts earlier "
-                                "(since %s)" % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params)))
+                _follower_count_notice(plan, ctx, params)
                 metrics.remove(FOLLOWER_COUNT)
                 continue
             bad = _rejected_metric(err, metrics)
@@ -371,6 +370,33 @@ FOLLOWER_COUNT = "follower_count"
 FOLLOWER_COUNT_DAYS = 30        # Meta, since v9.0: "a maximum of 30 days of data"
 RETENTION_DAYS = 730            # insights are kept 2 years
 DAY = 86400
+
+
+#: how far before the API's "now" a since is surely outside follower_count's window: its 30 days end at
+#: the last complete day (midnight Pacific time), at most a day and 8 hours back, so 32 days leave a margin
+FOLLOWER_COUNT_SURELY_OUT_DAYS = FOLLOWER_COUNT_DAYS + 2
+
+
+def _follower_count_where_given(plan, ctx, params, metrics):
+    """The metrics to ask for: without follower_count (NULL, with the NOTICE the API's refusal gives)
+    when other metrics are asked too and `since` is surely outside its last 30 days by the API's clock,
+    so that the window costs one call, not a refused call and a second round.  With the clock not
+    known yet (no answer in this backend) or near the limit, the API decides, as before."""
+    metrics = list(metrics)
+    if FOLLOWER_COUNT not in metrics or len(metrics) == 1 or params.get("since") is None:
+        return metrics
+    now = api_now(ctx.client)
+    if now is None or int(params["since"]) >= now - FOLLOWER_COUNT_SURELY_OUT_DAYS * DAY:
+        return metrics
+    _follower_count_notice(plan, ctx, params)
+    return [m for m in metrics if m != FOLLOWER_COUNT]
+
+
+def _follower_count_notice(plan, ctx, params):
+    ctx.notice_once(("follower_count_window", plan.table.name),
+                    "ig_fdw: %s.follower_count is NULL: the Graph API gives daily follower counts "
+                    "for the last %d days only, excluding today, and this query starts earlier "
+                    "(since %s)" % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params)))
 
 
 class InsightsLimit(InvalidParameter):

@@ -10,6 +10,8 @@ The other rows of the table (top posts by reach: join pushdown; all media of
 one or two accounts: concurrent windows) are tested with their own work
 (tests/fdw/test_join_pushdown.py, tests/fdw/test_windows.py)."""
 
+import datetime
+
 import pytest
 
 LATENCY = "latency=100ms"
@@ -132,3 +134,51 @@ def test_profiles_of_three_accounts_in_one_call(ig):
                                  "FROM ig.instagram_business_profile WHERE business_account_id = %s",
                                  (a,)).fetchall()
     assert sorted(one_by_one) == sorted(rows)
+
+
+# ---------------------------------------------------------------- daily account insights over 90 days: 1 round
+
+DAY = 86400
+
+
+def _days_before(ig, n):
+    """The date `n` days before the sandbox's today (its world has its own clock; an analyst would write
+    current_date - n)."""
+    return datetime.datetime.fromtimestamp((ig.sandbox.now() // DAY - n) * DAY, datetime.timezone.utc).date()
+
+
+def _insights(ig, start, end):
+    return ("SELECT end_time, reach, follower_count FROM ig.account_insights "
+            "WHERE since >= '%s' AND until < '%s' ORDER BY end_time" % (_days_before(ig, start), _days_before(ig, end)))
+
+
+def test_daily_account_insights_over_90_days_in_one_round(ig):
+    # the analyst's session has asked the API something before (here the profile): its clock is known
+    ig.execute("SELECT username FROM ig.instagram_business_profile").fetchall()
+    ig.notices.take()
+    plan, rows, st = _run(ig, _insights(ig, 90, 0))
+    # three 30-day windows side by side; follower_count (the API gives only its last 30 days) is not
+    # asked where the API would refuse it, so no window needs a second call
+    assert "Planned Calls: 3 in 1 round" in plan, plan
+    assert (st["rounds"], st["max_in_flight"], st["total"]) == (1, 3, 3), st["calls"]
+    assert all(c["status"] == 200 for c in st["calls"])
+    notices = ig.notices.take()
+    assert len(notices) == 1 and "follower_count is NULL" in notices[0], notices
+    assert len(rows) == 90 and len({r[0] for r in rows}) == 90 and all(r[1] is not None for r in rows)
+    # the same rows as asking the three windows one query at a time
+    parts = []
+    for start, end in ((90, 60), (60, 30), (30, 0)):
+        parts += ig.execute(_insights(ig, start, end)).fetchall()
+    assert parts == rows
+    assert all(r[2] is None for r in rows[:55]) and all(r[2] is not None for r in rows[-25:])
+
+
+def test_daily_account_insights_over_90_days_in_a_new_session_let_the_api_refuse_follower_count_once(ig):
+    # no answer from the API yet in this backend: its clock is unknown, so the API's refusal decides
+    # (the windows it refuses follower_count in are asked again without it: one more round)
+    sql = _insights(ig, 90, 0)
+    plan, rows, st = _run(ig, sql)
+    assert (st["rounds"], st["max_in_flight"]) == (2, 3), st["calls"]
+    assert [c["status"] for c in st["calls"]].count(400) == st["total"] - 3 > 0
+    plan, again, st = _run(ig, sql)           # the clock is known now
+    assert (st["rounds"], st["total"]) == (1, 3) and again == rows and len(rows) == 90
