@@ -100,7 +100,7 @@ class InstagramFDW(ForeignDataWrapper):
         if opts is None:
             return None
         return costs.estimate(plan, pagesize=opts.pagesize, concurrency=opts.max_concurrency,
-                              expansion=opts.field_expansion != "off")
+                              expansion=opts.field_expansion != "off", version=opts.version)
 
     def _planning_options(self):
         """The options resolved as the connection resolves them, without building it (planning needs no

@@ -107,3 +107,22 @@ def test_a_small_local_table_without_key_or_statistics_does_not_flip_to_a_walk_o
     rows = ig.execute(sql).fetchall()
     assert {r[0] for r in rows} <= set(ids) and rows
     assert calls(ig.sandbox) <= 2 and not any(c["path"].endswith("/media") for c in ig.sandbox.stats()["calls"])
+
+
+def test_every_metric_of_known_media_is_planned_as_types_then_insights(ig):
+    ids = [r[0] for r in ig.execute("SELECT id FROM ig.media WHERE media_product_type = 'FEED' "
+                                    "ORDER BY timestamp DESC LIMIT 120").fetchall()]
+    in120 = ", ".join("'%s'" % i for i in ids)
+    both = "SELECT reach, likes FROM ig.media_insights WHERE media_id IN (%s)" % in120
+    every = "SELECT * FROM ig.media_insights WHERE media_id IN (%s)" % in120
+    assert planned(ig, both) == [(3, 1)]         # the same metrics for every type: types and insights together
+    assert planned(ig, every) == [(6, 2)]        # types first, then the batches of insights
+    ig.sandbox.set_faults("latency=100ms")
+    try:
+        for sql, (n, rounds) in ((both, (3, 1)), (every, (6, 2))):
+            ig.sandbox.reset_stats()
+            assert len(ig.execute(sql).fetchall()) == 120
+            st = ig.sandbox.stats()
+            assert (st["total"], st["rounds"]) == (n, rounds), sql[:40]
+    finally:
+        ig.sandbox.set_faults(None)

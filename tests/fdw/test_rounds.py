@@ -79,6 +79,23 @@ def test_120_local_media_ids_join_media_insights_in_one_round(ig, keyed):
     assert st_off["total"] > st["total"]
 
 
+def test_every_metric_of_120_local_media_ids_in_two_rounds(ig):
+    # which metrics a media has depends on its type: the types first (?ids=), then the insights (batches),
+    # each step 3 calls side by side
+    ids = _feed_ids(ig, 120)
+    ig.execute("CREATE TABLE campaign_posts (media_id text, campaign text)")
+    ig.execute("INSERT INTO campaign_posts SELECT unnest(%s::text[]), 'spring'", (ids,))
+    sql = "SELECT p.campaign, i.* FROM campaign_posts p JOIN ig.media_insights i ON i.media_id = p.media_id"
+    plan, rows, st = _run(ig, sql)
+    assert "MulticornKeyJoin" in plan, plan
+    assert (st["rounds"], st["max_in_flight"], st["total"]) == (2, 3, 6), st["calls"]
+    assert st["batches"] == 3 and st["batch_items"] == 120
+    assert sorted(r[1] for r in rows) == sorted(ids)
+    plan_off, rows_off, st_off = _ordinary(ig, sql, "ig.media_insights")
+    assert "MulticornKeyJoin" not in plan_off, plan_off
+    assert sorted(rows_off) == sorted(rows)
+
+
 # ---------------------------------------------------------------- comments matching a word on the 50 newest posts: 2
 
 WORD = "love"      # "Love this ❤️" and the like, among the sandbox's seeded comments
@@ -174,11 +191,11 @@ def test_daily_account_insights_over_90_days_in_one_round(ig):
 
 
 def test_daily_account_insights_over_90_days_in_a_new_session_let_the_api_refuse_follower_count_once(ig):
-    # no answer from the API yet in this backend: its clock is unknown, so the API's refusal decides
-    # (the windows it refuses follower_count in are asked again without it: one more round)
+    # no answer from the API yet in this backend: its clock is unknown, so the API's refusal decides: the
+    # two older windows are refused and asked again without follower_count (a second call after the first;
+    # the sandbox may count it in the first round when it starts before the last window's answer is back)
     sql = _insights(ig, 90, 0)
     plan, rows, st = _run(ig, sql)
-    assert (st["rounds"], st["max_in_flight"]) == (2, 3), st["calls"]
-    assert [c["status"] for c in st["calls"]].count(400) == st["total"] - 3 > 0
+    assert (st["total"], [c["status"] for c in st["calls"]].count(400)) == (5, 2), st["calls"]
     plan, again, st = _run(ig, sql)           # the clock is known now
     assert (st["rounds"], st["total"]) == (1, 3) and again == rows and len(rows) == 90
