@@ -74,6 +74,8 @@ def test_a_scan_missing_its_required_qual_is_priced_out_so_the_join_hands_it_ove
     lateral = ("SELECT a.media_id, c.id, c.media_type FROM albums a CROSS JOIN LATERAL "
                "(SELECT id, media_type FROM ig.media_children WHERE media_id = a.media_id) c")
     assert sorted(ig.execute(lateral).fetchall()) == expected
+    left = CHILDREN_OF_ALBUMS.replace(" JOIN ", " LEFT JOIN ")          # no key join: a parameterized nested loop
+    assert sorted(ig.execute(left).fetchall()) == expected
 
 
 def test_the_table_alone_still_says_which_qual_is_missing(ig):
