@@ -22,6 +22,16 @@ from ig_fdw.executor import CHUNK as IDS_PER_CALL          # ?ids= and batch ite
 from ig_fdw.insights import DAY, MAX_RANGE_DAYS as WINDOW_DAYS   # the longest range of one insights call
 
 
+#: (calls, rounds) of a scan that cannot run: a required qual (media_children's media_id, a daily
+#: insights table's since) is missing, so execute() would fail.  A billion rounds (a start-up cost of
+#: 2e10, above PostgreSQL's disable_cost) is more than any plan that runs, so PostgreSQL takes a plan
+#: that hands the qual over (a key join, a parameterized nested loop, a LATERAL subquery) whenever
+#: there is one, even with its join method disabled, and this one only when there is no other (the
+#: query alone: execute() then says which qual is missing).  Finite, as the runtime requires, and
+#: short enough to read in EXPLAIN.
+UNRUNNABLE = (1e9, 1e9)
+
+
 def _ceil(n, per):
     return max(1, int(math.ceil(float(n) / per)))
 
@@ -37,9 +47,10 @@ def _pages(rows, pagesize, limit=None):
     return _ceil(rows, max(1, min(pagesize, 100)))
 
 
-def estimate(plan, pagesize=100, concurrency=4, expansion=True):
+def estimate(plan, pagesize=100, concurrency=4, expansion=True, version=None):
     """(calls, rounds) of one execution of `plan` (a planner.ScanPlan);
-    `expansion`: the FieldExpansion option is on."""
+    `expansion`: the FieldExpansion option is on; `version`: the Graph API
+    version (which media metrics exist)."""
     if plan.empty:
         return (1, 1)      # nothing is asked; the runtime's floor is one call
     if plan.ids is not None:
@@ -48,7 +59,8 @@ def estimate(plan, pagesize=100, concurrency=4, expansion=True):
     src = plan.table.source
     if plan.parents is not None:
         calls = _ceil(len(plan.parents), IDS_PER_CALL)
-        return (calls, _parallel(calls, concurrency))
+        steps = _media_insights_steps(plan, version)
+        return (calls * steps, _parallel(calls, concurrency) * steps)
     if plan.parents_plan is not None:
         if expansion and plan.expand:
             return _expanded(plan, pagesize, concurrency)
@@ -61,6 +73,19 @@ def estimate(plan, pagesize=100, concurrency=4, expansion=True):
         pages = _pages(plan.table.rows_estimate, pagesize if src.page_cap is None else src.page_cap, plan.limit)
         return (pages * accounts, pages)      # accounts side by side, pages one after another
     return (1, 1)                             # a node, me, a search, a procedure: one call
+
+
+def _media_insights_steps(plan, version):
+    """Media insights of known ids come in one ?ids= call per 50 when the
+    selected metrics are the same for every media type, else in two steps:
+    the types (?ids=), then the insights (batches), each 50 a call side by
+    side (ig_fdw/insights.py)."""
+    spec, rules = plan.table.source.insights, plan.table.metrics
+    if plan.mode != "insights" or spec is None or spec.target != "media" or rules is None:
+        return 1
+    wanted = [plan.table.column(c).source_path for c in plan.columns
+              if plan.table.column(c) is not None and plan.table.column(c).origin == "metric"]
+    return 1 if not wanted or rules.same_on_every_surface(spec, wanted, version) else 2   # none: types only
 
 
 def _expanded(plan, pagesize, concurrency):

@@ -91,13 +91,15 @@ class InstagramFDW(ForeignDataWrapper):
         """(calls, rounds) of one execute() with these quals (our runtime's cost model, ig_fdw.costs)."""
         try:
             plan = planner.plan_scan(self.table, quals, columns)
-        except (planner.MissingQual, planner.BadQualValue):
+        except planner.MissingQual:
+            return costs.UNRUNNABLE     # execute() would fail: any plan that supplies the qual is cheaper
+        except planner.BadQualValue:
             return None     # the runtime's default; execute() reports the problem
         opts = self._planning_options()
         if opts is None:
             return None
         return costs.estimate(plan, pagesize=opts.pagesize, concurrency=opts.max_concurrency,
-                              expansion=opts.field_expansion != "off")
+                              expansion=opts.field_expansion != "off", version=opts.version)
 
     def _planning_options(self):
         """The options resolved as the connection resolves them, without building it (planning needs no

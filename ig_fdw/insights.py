@@ -14,8 +14,10 @@ Two limits of Meta's answers are turned into something a user can act on
 (issue 17; the Graph API, not this machine's clock, decides where they are):
 
 * ``follower_count`` covers only the last 30 days, excluding today: asked
-  with other metrics, its column is NULL with one NOTICE; asked alone, a
-  clear error saying which ``since`` to use.
+  with other metrics, its column is NULL with one NOTICE (not asked at all,
+  so no refused call, when the API's clock is known and says the range
+  starts more than 32 days back); asked alone, a clear error saying which
+  ``since`` to use.
 * insights are kept 2 years: a ``since`` further back is a clear error
   naming the limit, before any call when the API's clock is known, else as
   soon as the API refuses it (never clamped silently).
@@ -100,12 +102,29 @@ def media_insight_rows(plan, ctx, parents=None):
         yield from _media_rows_expanded(plan, ctx, ask, wanted)
         return
     if plan.parents is not None:
-        targets = _targets_by_ids(plan, ctx, plan.parents)
-    else:
-        targets = ((row["id"], row, {"business_account_id": row.get("business_account_id")})
-                   for row in parents if rules.in_scope(spec, row))
+        yield from _media_chunks_side_by_side(plan, ctx, list(_targets_by_ids(plan, ctx, plan.parents)), wanted)
+        return
+    targets = ((row["id"], row, {"business_account_id": row.get("business_account_id")})
+               for row in parents if rules.in_scope(spec, row))
     for chunk in chunked(targets, 50):
         yield from _media_chunk(plan, ctx, chunk, wanted)
+
+
+def _media_chunks_side_by_side(plan, ctx, targets, wanted):
+    """Insights of known media ids (their types read already): the batch
+    calls of 50 run concurrently (up to MaxConcurrency), not one after
+    another, so 120 ids cost two rounds (types, then insights) whatever
+    their number of batches; rows in the ids' order, NOTICEs given after."""
+    chunks = list(chunked(targets, 50))
+    if len(chunks) <= 1:
+        for chunk in chunks:
+            yield from _media_chunk(plan, ctx, chunk, wanted)
+        return
+    deferred = _DeferredNotices(ctx)
+    parts = ctx.client.map_concurrent(lambda chunk: list(_media_chunk(plan, deferred, chunk, wanted)), chunks)
+    deferred.replay()
+    for rows in parts:
+        yield from rows
 
 
 def _media_rows_in_one_call(plan, ctx, wanted):
@@ -333,7 +352,7 @@ def plan_notice(plan, message):
 def _get_insights(plan, ctx, object_id, params, metrics):
     """GET /{object}/insights, dropping (with a NOTICE) metrics the API
     rejects; None when the object's insights are unavailable."""
-    metrics = list(metrics)
+    metrics = _follower_count_where_given(plan, ctx, params, metrics)
     while metrics:
         query = dict(params)
         query["metric"] = ",".join(metrics)
@@ -345,10 +364,7 @@ def _get_insights(plan, ctx, object_id, params, metrics):
             if is_follower_count_window(err) and FOLLOWER_COUNT in metrics:
                 if len(metrics) == 1:
                     raise follower_count_error(plan, params, err) from None
-                ctx.notice_once(("follower_count_window", plan.table.name),
-                                "ig_fdw: %s.follower_count is NULL: the Graph API gives daily follower counts "
-                                "for the last %d days only, excluding today, and this query starts earlier "
-                                "(since %s)" % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params)))
+                _follower_count_notice(plan, ctx, params)
                 metrics.remove(FOLLOWER_COUNT)
                 continue
             bad = _rejected_metric(err, metrics)
@@ -371,6 +387,33 @@ FOLLOWER_COUNT = "follower_count"
 FOLLOWER_COUNT_DAYS = 30        # Meta, since v9.0: "a maximum of 30 days of data"
 RETENTION_DAYS = 730            # insights are kept 2 years
 DAY = 86400
+
+
+#: how far before the API's "now" a since is surely outside follower_count's window: its 30 days end at
+#: the last complete day (midnight Pacific time), at most a day and 8 hours back, so 32 days leave a margin
+FOLLOWER_COUNT_SURELY_OUT_DAYS = FOLLOWER_COUNT_DAYS + 2
+
+
+def _follower_count_where_given(plan, ctx, params, metrics):
+    """The metrics to ask for: without follower_count (NULL, with the NOTICE the API's refusal gives)
+    when other metrics are asked too and `since` is surely outside its last 30 days by the API's clock,
+    so that the window costs one call, not a refused call and a second round.  With the clock not
+    known yet (no answer in this backend) or near the limit, the API decides, as before."""
+    metrics = list(metrics)
+    if FOLLOWER_COUNT not in metrics or len(metrics) == 1 or params.get("since") is None:
+        return metrics
+    now = api_now(ctx.client)
+    if now is None or int(params["since"]) >= now - FOLLOWER_COUNT_SURELY_OUT_DAYS * DAY:
+        return metrics
+    _follower_count_notice(plan, ctx, params)
+    return [m for m in metrics if m != FOLLOWER_COUNT]
+
+
+def _follower_count_notice(plan, ctx, params):
+    ctx.notice_once(("follower_count_window", plan.table.name),
+                    "ig_fdw: %s.follower_count is NULL: the Graph API gives daily follower counts "
+                    "for the last %d days only, excluding today, and this query starts earlier "
+                    "(since %s)" % (plan.table.name, FOLLOWER_COUNT_DAYS, _since_text(params)))
 
 
 class InsightsLimit(InvalidParameter):

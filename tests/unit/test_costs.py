@@ -54,3 +54,20 @@ def test_ninety_days_of_daily_account_insights_are_three_windows_in_one_round():
     assert plan.params["since"] == "1704067200" and plan.params["until"] == "1711843200"    # 90 days
     assert costs.estimate(plan, concurrency=4) == (3, 1)
     assert costs.estimate(plan, concurrency=2) == (3, 2)
+
+
+def test_media_insights_of_known_ids_take_two_steps_when_the_metrics_depend_on_the_type():
+    table = catalog.get("media_insights")
+    given = [Q("media_id", ("=", True), ids(120), True)]
+    same = planner.plan_scan(table, given, ["media_id", "reach", "likes"])
+    every = planner.plan_scan(table, given, [c.name for c in table.columns])
+    none = planner.plan_scan(table, given, ["media_id", "media_type"])
+    assert costs.estimate(same, concurrency=4) == (3, 1)        # types and insights in one ?ids= call per 50
+    assert costs.estimate(every, concurrency=4) == (6, 2)       # types, then insights batches
+    assert costs.estimate(none, concurrency=4) == (3, 1)        # types only
+
+
+def test_a_scan_missing_its_required_qual_costs_more_than_any_plan_that_runs():
+    # (fdw.get_call_estimate returns it on planner.MissingQual: tests/fdw/test_costs.py, through PostgreSQL)
+    walk = costs.estimate(planner.plan_scan(catalog.get("replies"), [], ["id"]), concurrency=1, expansion=False)
+    assert costs.UNRUNNABLE[1] > 1000 * walk[1] and costs.UNRUNNABLE[0] <= 1e100   # the runtime's maximum

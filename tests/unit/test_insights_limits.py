@@ -108,3 +108,20 @@ def test_writes_name_the_permission_the_write_needs():
     assert toggle.message.startswith("ig_media needs the permission instagram_manage_comments")
     reply = scopes.name_table_scope(denied, catalog.get("replies"), operation="insert")
     assert reply.message.startswith("replies needs the permission instagram_manage_comments")
+
+
+def test_follower_count_is_left_out_up_front_only_where_the_api_surely_refuses_it(monkeypatch):
+    plan = plan_for(NOW - 40 * DAY)
+    both = ["reach", "follower_count"]
+    monkeypatch.setattr(insights, "api_now", lambda client: NOW)
+    for days, kept in ((40, False), (33, False), (31, True), (10, True)):
+        ctx = Ctx()
+        got = insights._follower_count_where_given(plan, ctx, {"since": str(NOW - days * DAY)}, both)
+        assert got == (both if kept else ["reach"]), days
+        assert (ctx.noticed == []) == kept and all("follower_count is NULL" in n for n in ctx.noticed)
+    # alone it is asked (the API's refusal gives the clear error); without since or a known clock, the API decides
+    old = {"since": str(NOW - 40 * DAY)}
+    assert insights._follower_count_where_given(plan, Ctx(), old, ["follower_count"]) == ["follower_count"]
+    assert insights._follower_count_where_given(plan, Ctx(), {}, both) == both
+    monkeypatch.setattr(insights, "api_now", lambda client: None)
+    assert insights._follower_count_where_given(plan, Ctx(), old, both) == both
