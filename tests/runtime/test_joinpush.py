@@ -279,6 +279,26 @@ def test_a_bad_pair_is_a_clean_error(conn):
     assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
+def test_a_row_with_a_key_that_is_no_column_names_the_table(conn):
+    tables(conn, mode="badkey")
+    with pytest.raises(psycopg.Error) as err:
+        conn.execute(SQL).fetchall()
+    assert 'foreign table "a"' in str(err.value) and "'nope'" in str(err.value), err.value
+
+
+def test_errors_of_get_join_estimate_while_planning(conn):
+    tables(conn)
+    conn.execute("ALTER FOREIGN TABLE a OPTIONS (ADD estimate 'raise')")
+    with pytest.raises(psycopg.Error) as err:
+        explain(conn, SQL)
+    assert "no estimate today" in str(err.value)
+    conn.execute("ALTER FOREIGN TABLE a OPTIONS (SET estimate 'list')")
+    with pytest.raises(psycopg.Error) as err:
+        explain(conn, SQL)
+    assert "Joiner.get_join_estimate() must return None or a dict" in str(err.value), err.value
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
 def test_a_wrapper_without_the_methods_is_unaffected(conn):
     tables(conn, wrapper=PLAIN)
     plan = explain(conn, SQL)
