@@ -512,9 +512,16 @@ def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=T
     fields = list(dict.fromkeys(parent_plan.fields + ["id"]))
     size = page_size(ctx, parent_plan.table)
     accounts = ctx.accounts(parent_plan.accounts)
+    # the parents' own time filter (a join's filter on media pushed to the parent plan): asked, never dropped
+    bounds = {k: str(windows.bound(v)) for k, v in parent_plan.params.items() if k in ("since", "until")}
+    if prefetch:
+        scan = _windowed(parent_plan, ctx, accounts, bounds, spec=spec, fallback=fallback)
+        if scan is not None:            # read in full: in since/until windows side by side (ig_fdw.windows)
+            yield from _windowed_parents(parent_plan, ctx, scan, name)
+            return
 
     def read(acct, after, expand):
-        query = {"limit": str(size)}
+        query = dict(bounds, limit=str(size))
         if after:
             query["after"] = after
         return ctx.client.get("%s/%s" % (segment(acct), src.edge), params=query,
@@ -542,6 +549,17 @@ def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=T
             if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
                 raise
             raise _account_error(ctx, acct, err) from None
+
+
+def _windowed_parents(parent_plan, ctx, scan, name):
+    """expanded_parent_rows' rows from an AccountScan (its `how` as there)."""
+    for acct, objs in scan.accounts_rows():
+        try:
+            for obj, how in objs:
+                row = build_row(parent_plan.table, parent_plan.columns, obj, {"business_account_id": acct})
+                yield row, (obj.get(name) if how is True else NOT_EXPANDED)
+        except GraphError as err:
+            raise _edge_error(ctx, acct, err) from None
 
 
 def _expanded_account(parent_plan, acct, first, page, name):

@@ -105,28 +105,54 @@ def plan(spans, size, concurrency):
     (k - 1/2) pages, so that the estimate may be off by half a page either
     way and the windows still end together; the oldest window (open-ended)
     takes the rest, at most as much."""
-    if concurrency <= 1:
-        return [None] * len(spans)
-    busy = sum(1 for s in spans if s is not None)
-    splittable = [s.remaining for s in spans if s is not None and s.remaining > size]
-    if not splittable or busy > concurrency:
-        return [None] * len(spans)
-    top = int(math.ceil(max(splittable) / float(size))) + 1
-    for k in range(1, top + 1):
-        per = (k - 0.5) * size
-        counts = [_count(s, size, per) for s in spans]
-        if sum(counts) <= concurrency:
-            break
+    per, counts = window_counts([None if s is None else s.remaining for s in spans], size, concurrency)
     return [None if n <= 1 else _cut(s, per, n) for s, n in zip(spans, counts)]
 
 
-def _count(s, size, per):
+def window_counts(remaining, size, concurrency):
+    """(rows per window, windows of each account) for accounts with these
+    rows left to read (None: none); 1 window: paged on by cursor."""
+    counts = [0 if r is None else 1 for r in remaining]
+    splittable = [r for r in remaining if r is not None and r > size]
+    if concurrency <= 1 or not splittable or sum(counts) > concurrency:
+        return None, counts
+    top = int(math.ceil(max(splittable) / float(size))) + 1
+    for k in range(1, top + 1):
+        per = (k - 0.5) * size
+        counts = [_count(r, size, per) for r in remaining]
+        if sum(counts) <= concurrency:
+            break
+    return per, counts
+
+
+def estimate(rows, accounts, size, concurrency):
+    """(calls, rounds) of reading `rows` media of each of `accounts` accounts
+    in full (ig_fdw.costs): round 1, then the windows side by side (one
+    round when their requests overlap all along), each window but the oldest
+    about (k - 1/2) pages, so k pages with its short last one.  None when
+    the read is not split (MaxConcurrency 1, more accounts than workers)."""
+    if concurrency <= 1 or accounts > concurrency:
+        return None             # paged in turn (the caller's own estimate)
+    first = min(rows, size)
+    rest = [max(0, rows - first)] * accounts
+    per, counts = window_counts(rest, size, concurrency)
+    calls = accounts
+    for r, n in zip(rest, counts):
+        if n <= 1:
+            calls += int(math.ceil(r / float(size)))
+            continue
+        pages = int(math.ceil(per / size))
+        calls += (n - 1) * pages + int(math.ceil(max(0.0, r - (n - 1) * per) / size))
+    return calls, (2 if calls > accounts else 1)
+
+
+def _count(r, size, per):
     """Windows of one account at `per` rows a window (0: nothing more to read)."""
-    if s is None:
+    if r is None:
         return 0
-    if s.remaining <= size:
+    if r <= size:
         return 1
-    return int(math.ceil(s.remaining / per))
+    return int(math.ceil(r / per))
 
 
 def _cut(s, per, n):
