@@ -139,3 +139,45 @@ def test_max_concurrency_one_as_a_table_option_pages_in_turn(ig):
     assert len(rows) == 1800
     assert stats["total"] == stats["rounds"] == 18 and stats["max_in_flight"] == 1
     assert not windows_of(stats)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_fan_out_asks_its_parents_time_filter(sandbox, concurrency):
+    """Comments of every media with the media plan's since/until (what a join's filter on media pushed to
+    the parent plan becomes): only the media of that range are read, in windows or in turn.  Executor level
+    (no join pushes such a filter yet), against the sandbox over HTTP."""
+    import datetime
+    from ig_fdw import catalog, executor, planner
+    from ig_fdw.graph.client import GraphClient
+    acct = sandbox.accounts[0]
+    since = int(datetime.datetime(2025, 6, 1, tzinfo=datetime.timezone.utc).timestamp())
+    until = int(datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc).timestamp())
+    plan = planner.plan_scan(catalog.get("comments"), [], ["id", "media_id"])
+    assert plan.expand
+    plan.parents_plan.params.update(since=str(since), until=str(until))
+    with GraphClient(sandbox.url, token_provider=sandbox.user_token(), max_concurrency=concurrency) as client:
+        ctx = executor.ScanContext(client, lambda wanted: wanted or [acct], lambda message: None, "v22.0")
+        media = {}
+        for obj in client.paginate("%s/media" % acct, {"since": since, "until": until}, ["id", "timestamp"]):
+            media[obj["id"]] = obj["timestamp"]
+        sandbox.reset_stats()
+        rows = list(executor.execute(plan, ctx))
+        stats = sandbox.stats()
+    assert len(media) > 300 and rows
+    assert {r["media_id"] for r in rows} <= set(media)              # no media outside the range
+    assert len({r["media_id"] for r in rows}) > 100
+    for call in media_calls(stats):
+        query = unquote(call.get("query", ""))
+        assert "since=" in query or "since(" in query, call
+    if concurrency > 1:
+        assert windows_of(stats)
+
+
+def test_explain_plans_the_windows(ig):
+    plan = "\n".join(r[0] for r in ig.execute("EXPLAIN " + MEDIA).fetchall())
+    assert "since/until windows" in plan and "Planned Calls: 22 in 2 round" in plan, plan   # 2000 media declared
+    limited = "\n".join(r[0] for r in ig.execute("EXPLAIN " + MEDIA + " LIMIT 10").fetchall())
+    assert "since/until windows" not in limited and "stops after 10 rows" in limited, limited
+    ig.execute("ALTER FOREIGN TABLE ig.media OPTIONS (ADD MaxConcurrency '1')")
+    plan = "\n".join(r[0] for r in ig.execute("EXPLAIN " + MEDIA).fetchall())
+    assert "Planned Calls: 20 in 20 round" in plan, plan                                     # page after page
