@@ -513,7 +513,8 @@ def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=T
     size = page_size(ctx, parent_plan.table)
     accounts = ctx.accounts(parent_plan.accounts)
     # the parents' own time filter (a join's filter on media pushed to the parent plan): asked, never dropped
-    bounds = {k: str(windows.bound(v)) for k, v in parent_plan.params.items() if k in ("since", "until")}
+    bounds = {k: str(windows.bound(v)) for k, v in parent_plan.params.items()
+              if k in ("since", "until") and windows.bound(v) is not None}
     if prefetch:
         scan = _windowed(parent_plan, ctx, accounts, bounds, spec=spec, fallback=fallback)
         if scan is not None:            # read in full: in since/until windows side by side (ig_fdw.windows)
