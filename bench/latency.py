@@ -93,6 +93,44 @@ def run(conn, sb, sql):
     return sorted(rows, key=repr), st["total"], st["rounds"], st["max_in_flight"], wall
 
 
+def full_scans(conn, sb, lat):
+    """All media of one account and of two, paged in turn (MaxConcurrency 1) and in since/until windows side
+    by side (MaxConcurrency 4, ig_fdw.windows).  Minimum: every page once (100 media a page), in 2 rounds
+    (the first page, then the rest side by side); least wall = 2 x latency."""
+    a, b = sb.accounts[:2]
+    scans = [("all media of 1 account", "SELECT id, caption, timestamp FROM ig.media WHERE business_account_id = "
+              "'%s'" % a),
+             ("all media of 2 accounts", "SELECT id, caption, timestamp FROM ig.media WHERE business_account_id "
+              "IN ('%s', '%s')" % (a, b))]
+    print()
+    print("full media scans; minimum calls = pages of 100, minimum rounds = 2, least wall = 2 x latency")
+    print("%-28s %-9s %6s %6s %8s %8s   %9s %8s %7s" % (
+        "query", "plan", "calls", "rounds", "inflight", "wall s", "min c/r", "least s", "x least"))
+    for label, sql in scans:
+        results = []
+        for plan, concurrency in (("in turn", 1), ("windows", CONCURRENCY)):
+            conn.execute("ALTER SERVER instagram OPTIONS (ADD MaxConcurrency '%d')" % concurrency)
+            try:
+                rows, calls, rounds, inflight, wall = run(conn, sb, sql)
+            finally:
+                conn.execute("ALTER SERVER instagram OPTIONS (DROP MaxConcurrency)")
+            results.append(rows)
+            pages = math.ceil(len(rows) / 100.0) if label.endswith("1 account") else \
+                sum(math.ceil(n / 100.0) for n in count_by_account(rows, conn, a, b))
+            print("%-28s %-9s %6d %6d %8d %8.2f   %4d/%-4d %8.2f %6.1fx" % (
+                label if plan == "in turn" else "", plan, calls, rounds, inflight, wall,
+                pages, 2, 2 * lat, wall / (2 * lat)))
+        if results[0] != results[1]:
+            print("  !! %s: the two reads returned different rows" % label)
+            sys.exit(1)
+
+
+def count_by_account(rows, conn, a, b):
+    """Media of each account (pages are per account)."""
+    return [conn.execute("SELECT media_count FROM ig.instagram_business_profile WHERE business_account_id = %s",
+                         (acct,)).fetchone()[0] for acct in (a, b)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=150)
@@ -132,6 +170,7 @@ def main():
                     sys.exit(1)
             print("total wall: ordinary %.2f s, key join %.2f s, least %.2f s" % (
                 totals["ordinary"], totals["key join"], least_total))
+            full_scans(conn, sb, lat)
     finally:
         cluster.cleanup()
 

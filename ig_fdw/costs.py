@@ -11,12 +11,15 @@ as it is.  Upstream multicorn2 never asks: there the estimate is unused.
 The figures follow how the executor fetches (ig_fdw/executor.py,
 ig_fdw/insights.py): ids in `?ids=` calls of 50, children of many parents in
 batch calls of 50 items, edges page after page (each page waits for the
-previous cursor), insights windows of at most 30 days; independent calls
+previous cursor) but an account's media read in full (since/until windows
+side by side: ig_fdw.windows), insights windows of at most 30 days; independent calls
 run up to MaxConcurrency at a time.  They are estimates from the table's
 declared row counts, not promises.
 """
 
 import math
+
+from ig_fdw import windows
 
 from ig_fdw.executor import CHUNK as IDS_PER_CALL          # ?ids= and batch items per call
 from ig_fdw.insights import DAY, MAX_RANGE_DAYS as WINDOW_DAYS   # the longest range of one insights call
@@ -66,11 +69,15 @@ def estimate(plan, pagesize=100, concurrency=4, expansion=True, version=None):
             return _expanded(plan, pagesize, concurrency)
         return _fan_out(plan, pagesize, concurrency, expansion)
     if plan.mode == "insights":
-        windows = _windows(plan.params)
-        return (windows, _parallel(windows, concurrency))
+        spans = _windows(plan.params)         # 30-day insight windows (not ig_fdw.windows' media windows)
+        return (spans, _parallel(spans, concurrency))
     if plan.mode == "edge":
         accounts = len(plan.accounts) if plan.accounts else 1
-        pages = _pages(plan.table.rows_estimate, pagesize if src.page_cap is None else src.page_cap, plan.limit)
+        size = pagesize if src.page_cap is None else src.page_cap
+        split = _split(plan, accounts, min(size, 100), concurrency)
+        if split is not None:
+            return split
+        pages = _pages(plan.table.rows_estimate, size, plan.limit)
         return (pages * accounts, pages)      # accounts side by side, pages one after another
     return (1, 1)                             # a node, me, a search, a procedure: one call
 
@@ -86,6 +93,16 @@ def _media_insights_steps(plan, version):
     wanted = [plan.table.column(c).source_path for c in plan.columns
               if plan.table.column(c) is not None and plan.table.column(c).origin == "metric"]
     return 1 if not wanted or rules.same_on_every_surface(spec, wanted, version) else 2   # none: types only
+
+
+def _split(plan, accounts, size, concurrency):
+    """An account's media read in full: in since/until windows side by
+    side (ig_fdw.windows), the calls of round 1 and of every window, in 2
+    rounds; None when the scan is not split (a LIMIT, MaxConcurrency 1)."""
+    src = plan.table.source
+    if plan.limit is not None or src.parent != "account" or src.edge not in windows.COUNTED_EDGES:
+        return None
+    return windows.estimate(plan.table.rows_estimate, accounts, size, concurrency)
 
 
 def _expanded(plan, pagesize, concurrency):

@@ -17,6 +17,7 @@ from ig_fdw.graph.errors import GraphError, InvalidParameter, NotFound
 from ig_fdw.rows import build_row
 from ig_fdw import insights as insights_mod
 from ig_fdw import values
+from ig_fdw import windows
 from ig_fdw.values import segment
 
 CHUNK = 50
@@ -189,6 +190,15 @@ def run_edge(plan, ctx):
     params = _params(plan)
     if src.parent == "account":
         accounts = ctx.accounts(plan.accounts)
+        scan = _windowed(plan, ctx, accounts, params)
+        if scan is not None:            # read in full: in since/until windows side by side (ig_fdw.windows)
+            for acct, objs in scan.accounts_rows():
+                try:
+                    for obj, _ in objs:
+                        yield build_row(table, plan.columns, obj, {"business_account_id": acct})
+                except GraphError as err:
+                    raise _edge_error(ctx, acct, err) from None
+            return
         firsts = _first_pages(plan, ctx, accounts, params)
         for acct, first in zip(accounts, firsts):
             path = "%s/%s" % (segment(acct), src.edge)
@@ -196,9 +206,7 @@ def run_edge(plan, ctx):
                 for obj in _account_edge(ctx, path, params, plan, first):
                     yield build_row(table, plan.columns, obj, {"business_account_id": acct})
             except GraphError as err:
-                if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
-                    raise   # token, permission, rate limit, network: not about the account id
-                raise _account_error(ctx, acct, err) from None
+                raise _edge_error(ctx, acct, err) from None
         return
     if _needs_account(plan):
         params = _params(plan, ctx.accounts(plan.accounts)[0])
@@ -227,6 +235,68 @@ def _without(row, columns, wanted):
         if name not in wanted:
             row.pop(name, None)
     return row
+
+
+def _edge_error(ctx, acct, err):
+    """The error to raise for a failed read of an account's edge: a clearer
+    one when the account id is the problem; token, permission, rate limit
+    and network errors as they are."""
+    if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
+        return err
+    return _account_error(ctx, acct, err)
+
+
+def _windowed(plan, ctx, accounts, params, spec=None, fallback=None):
+    """An AccountScan reading the accounts' edge in since/until windows
+    side by side (ig_fdw.windows), or None when the scan is not one: a LIMIT
+    is pushed (a page or two answer it), MaxConcurrency is 1 (paged in
+    turn, as ever), or the edge has no time filter and count.  `spec`: an
+    expansion asked on every page (expanded_parent_rows), `fallback` as
+    there."""
+    src = plan.table.source
+    count_field = windows.COUNTED_EDGES.get(src.edge)
+    if plan.limit is not None or count_field is None or getattr(ctx.client, "max_concurrency", 1) <= 1 or \
+            set(params) - {"since", "until"}:
+        return None
+    since, until = windows.bound(params.get("since")), windows.bound(params.get("until"))
+    size = page_size(ctx, plan.table)
+    fields = list(dict.fromkeys(plan.fields + ["id", "timestamp"]))   # ids to dedupe by, times to cut by
+    # only numbers and catalog field paths go into the expansion: no value from SQL
+    mods = "".join(".%s(%d)" % (k, v) for k, v in (("since", since), ("until", until)) if v is not None)
+
+    def get(path, query, fields_asked):
+        return ctx.client.get(path, params=query, fields=fields_asked)
+
+    def with_fallback(read):
+        """(body, how) of read(expand), read again without the expansion if it failed because of it."""
+        if spec is None:
+            return read(False), True
+        try:
+            return read(True), True
+        except GraphError as err:
+            how = fallback(err) if fallback is not None else None
+            if how is None:
+                raise
+            return read(False), how
+
+    def head(acct):
+        def read(expand):
+            inner = fields + [spec] if expand else fields
+            return get(segment(acct), None, [count_field, "%s%s.limit(%d){%s}" % (src.edge, mods, size,
+                                                                                  ",".join(inner))])
+        body, how = with_fallback(read)
+        page = body.get(src.edge) or {}     # the API leaves an empty edge out
+        paging = page.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+        return windows.Head(page.get("data", []), after, body.get(count_field), how)
+
+    def page(acct, query, expand):
+        path = "%s/%s" % (segment(acct), src.edge)
+        if not expand:
+            return get(path, query, fields), False
+        return with_fallback(lambda e: get(path, query, fields + [spec] if e else fields))
+
+    return windows.AccountScan(ctx.client, accounts, head, page, size, since, until)
 
 
 def page_size(ctx, table):
@@ -442,9 +512,17 @@ def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=T
     fields = list(dict.fromkeys(parent_plan.fields + ["id"]))
     size = page_size(ctx, parent_plan.table)
     accounts = ctx.accounts(parent_plan.accounts)
+    # the parents' own time filter (a join's filter on media pushed to the parent plan): asked, never dropped
+    bounds = {k: str(windows.bound(v)) for k, v in parent_plan.params.items()
+              if k in ("since", "until") and windows.bound(v) is not None}
+    if prefetch:
+        scan = _windowed(parent_plan, ctx, accounts, bounds, spec=spec, fallback=fallback)
+        if scan is not None:            # read in full: in since/until windows side by side (ig_fdw.windows)
+            yield from _windowed_parents(parent_plan, ctx, scan, name)
+            return
 
     def read(acct, after, expand):
-        query = {"limit": str(size)}
+        query = dict(bounds, limit=str(size))
         if after:
             query["after"] = after
         return ctx.client.get("%s/%s" % (segment(acct), src.edge), params=query,
@@ -472,6 +550,17 @@ def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=T
             if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
                 raise
             raise _account_error(ctx, acct, err) from None
+
+
+def _windowed_parents(parent_plan, ctx, scan, name):
+    """expanded_parent_rows' rows from an AccountScan (its `how` as there)."""
+    for acct, objs in scan.accounts_rows():
+        try:
+            for obj, how in objs:
+                row = build_row(parent_plan.table, parent_plan.columns, obj, {"business_account_id": acct})
+                yield row, (obj.get(name) if how is True else NOT_EXPANDED)
+        except GraphError as err:
+            raise _edge_error(ctx, acct, err) from None
 
 
 def _expanded_account(parent_plan, acct, first, page, name):

@@ -14,7 +14,7 @@ using the runtime's extras when present.
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, costs, connection, executor, options, planner, scopes, server_check
+from ig_fdw import catalog, costs, connection, executor, options, planner, scopes, server_check, windows
 from ig_fdw.graph.errors import PermissionDenied
 from ig_fdw.values import UNBOUND
 
@@ -302,6 +302,9 @@ def describe_plan(plan):
     elif plan.mode == "edge":
         if src.parent == "account":
             lines.append("Graph: GET /{business_account_id}/%s (paged)" % src.edge)
+            if plan.limit is None and src.edge in windows.COUNTED_EDGES:
+                lines.append("Graph: read in full: the first page with %s, the rest in since/until windows "
+                             "side by side (MaxConcurrency > 1)" % windows.COUNTED_EDGES[src.edge])
         elif plan.parents is not None:
             n = len(plan.parents)
             lines.append("Graph: GET /{%s}/%s for %s (batched: %d call%s, then paging)" % (

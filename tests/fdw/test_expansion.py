@@ -30,6 +30,13 @@ def media_pages(ig):
     return -(-n // 100)
 
 
+def media_reads(stats):
+    """The account's media pages a scan read: the account node with its first page, then the media edge
+    (in since/until windows side by side when MaxConcurrency allows: a window's short last page is a call
+    more than paging in turn would make, see ig_fdw/windows.py)."""
+    return sum(1 for c in stats["calls"] if c.get("template") in ("GET /{ig-user-id}", "GET /{ig-user-id}/media"))
+
+
 def paths(stats):
     return [c.get("path") or c.get("template") or "" for c in stats["calls"]]
 
@@ -46,7 +53,8 @@ def test_comments_of_every_media_cost_the_media_pages(ex):
     # the media with more comments than a page: paged on by cursor, one call per further page
     media = ex.execute("SELECT comments_count FROM ig.media").fetchall()
     extra = sum(max(0, -(-n // 100) - 1) for (n,) in media if n)
-    assert after["total"] == pages + extra
+    assert pages <= media_reads(after) <= pages + 4          # at most a call more per window (MaxConcurrency 4)
+    assert after["total"] == media_reads(after) + extra
     assert after["batches"] == 0
     assert before["total"] > after["total"]
     assert before["batch_items"] >= len(media)
@@ -61,7 +69,8 @@ def test_comments_beyond_the_first_page_follow_the_nested_cursor(ex):
         batched, _ = read(ex, COMMENTS, expansion=False)
         expanded, stats = read(ex, COMMENTS, expansion=True)
         assert expanded == batched
-        assert stats["total"] == pages + sum(max(0, -(-n // 5) - 1) for n in counts if n)
+        assert pages <= media_reads(stats) <= pages + 4
+        assert stats["total"] == media_reads(stats) + sum(max(0, -(-n // 5) - 1) for n in counts if n)
         assert stats["batches"] == 0
     finally:
         ex.execute("ALTER SERVER instagram OPTIONS (DROP Pagesize)")
@@ -103,15 +112,16 @@ def test_insights_of_every_media_come_with_the_media_pages(ex, table):
     expanded, after = read(ex, INSIGHTS % table, expansion=True)
     assert expanded == batched and expanded
     assert any(r[4] is not None for r in expanded)
-    media_calls = [c for c in after["calls"] if c["template"] == "GET /{ig-user-id}/media"]
+    media_calls = [c for c in after["calls"] if c["template"] in ("GET /{ig-user-id}/media", "GET /{ig-user-id}")]
     expanded_calls = [c for c in media_calls if "insights.metric" in c.get("query", "")]
     failed = [c for c in expanded_calls if c["status"] != 200]
     # every media page once with the insights; a page the expansion failed for once more without them,
     # and its media in batch calls as before
-    assert len(media_calls) == pages + len(failed)
+    assert pages <= len(media_calls) - len(failed) <= pages + 4     # windows: a short last page each
     assert len(expanded_calls) >= pages - len(failed)
     assert after["total"] < before["total"]
-    assert after["batch_items"] <= 100 * len(failed)
+    plain = [c for c in media_calls if "insights.metric" not in c.get("query", "")]    # read again without
+    assert after["batch_items"] <= 100 * len(plain)
 
 
 def test_insights_whose_metrics_depend_on_the_media_type_stay_batched(ex):
@@ -166,12 +176,13 @@ def test_replies_of_every_comment_cost_the_media_pages(ex):
     expanded, after = read(ex, sql, expansion=True)
     assert expanded == batched and expanded
     nested = [c for c in after["calls"] if "replies.limit" in c.get("query", "")]
-    assert nested and all(c["template"].endswith(("/media", "/comments")) for c in nested)
+    assert nested and all(c["template"].endswith(("/media", "/comments", "/{ig-user-id}")) for c in nested)
     assert after["batches"] == 0
     # the media pages, the further comment pages of media with more than 100 comments, and the further
     # reply pages of comments with more than 100 replies (none in the sandbox's data)
     more_comments = sum(max(0, -(-n // 100) - 1) for (n,) in ex.execute("SELECT comments_count FROM ig.media"))
-    assert after["total"] == pages + more_comments
+    assert pages <= media_reads(after) <= pages + 4
+    assert after["total"] == media_reads(after) + more_comments
     assert before["total"] > after["total"]
 
 
@@ -182,7 +193,8 @@ def test_an_expanded_page_the_api_refuses_is_read_the_batched_way(ex, sql):
     expansion holds too much: once the client's retries are spent, the account's media pages are read again
     without it and their rows come in batch calls, the same rows."""
     batched, _ = read(ex, sql, expansion=False)
-    ex.sandbox.set_faults("status=500@path=*/media,count=5")      # the first media page fails five attempts
+    # the first media page (on the account node when the media are read in windows) fails five attempts
+    ex.sandbox.set_faults("status=500@path=*/v22.0/%s,count=5" % ex.sandbox.accounts[0])
     try:
         expanded, stats = read(ex, sql, expansion=True)
         fired = ex.sandbox.app.faults.rules[0].fired

@@ -29,10 +29,17 @@ def test_a_walk_over_every_media_costs_its_pages_and_its_batches():
     plan = planner.plan_scan(catalog.get("comments"), [], ["id"])
     pages = -(-media.rows_estimate // 100)
     batches = -(-media.rows_estimate // 50)
+    calls, rounds = costs.estimate(plan, pagesize=100, concurrency=1, expansion=False)
+    assert calls == pages + batches and rounds == pages + batches
+    media_calls, media_rounds = costs.estimate(planner.plan_scan(media, [], ["id"]), pagesize=100, concurrency=4)
     calls, rounds = costs.estimate(plan, pagesize=100, concurrency=4, expansion=False)
-    assert calls == pages + batches and rounds == pages + -(-batches // 4)
+    assert calls == media_calls + batches and rounds == media_rounds + -(-batches // 4)
     assert plan.expand      # FieldExpansion on: the comments come on the media pages
-    assert costs.estimate(plan, pagesize=100, concurrency=4) == (pages + 1, pages + 1)
+    assert costs.estimate(plan, pagesize=100, concurrency=1) == (pages + 1, pages + 1)
+    # MaxConcurrency 4: the media pages in since/until windows side by side (ig_fdw.windows), 2 rounds
+    media_calls, media_rounds = costs.estimate(planner.plan_scan(media, [], ["id"]), pagesize=100, concurrency=4)
+    assert media_rounds == 2 and pages < media_calls <= pages + 4
+    assert costs.estimate(plan, pagesize=100, concurrency=4) == (media_calls + 1, 3)
     keyed = costs.estimate(planner.plan_scan(catalog.get("comments"), [Q("media_id", "=", "17900000000000001")],
                                              ["id"]))
     assert keyed == (1, 1) and calls > 20 * keyed[0]
@@ -41,10 +48,24 @@ def test_a_walk_over_every_media_costs_its_pages_and_its_batches():
 def test_media_pages_follow_pagesize_and_limit():
     plan = planner.plan_scan(catalog.get("media"), [], ["id"])
     rows = catalog.get("media").rows_estimate
-    assert costs.estimate(plan, pagesize=100) == (-(-rows // 100), -(-rows // 100))
-    assert costs.estimate(plan, pagesize=25)[0] == -(-rows // 25)
+    assert costs.estimate(plan, pagesize=100, concurrency=1) == (-(-rows // 100), -(-rows // 100))
+    assert costs.estimate(plan, pagesize=25, concurrency=1)[0] == -(-rows // 25)
     limited = planner.plan_scan(catalog.get("media"), [], ["id"], limit=10)
     assert costs.estimate(limited) == (1, 1)
+
+
+def test_media_read_in_full_are_windows_side_by_side():
+    """Round 1 (the first page and media_count), then windows of about the same pages side by side: at
+    most a call more per window than paging in turn, in 2 rounds (ig_fdw.windows)."""
+    plan = planner.plan_scan(catalog.get("media"), [], ["id"])
+    pages = -(-catalog.get("media").rows_estimate // 100)
+    calls, rounds = costs.estimate(plan, pagesize=100, concurrency=4)
+    assert rounds == 2 and pages <= calls <= pages + 4
+    two = planner.plan_scan(catalog.get("media"), [Q("business_account_id", ("=", True), ["1", "2"], True)], ["id"])
+    calls2, rounds2 = costs.estimate(two, pagesize=100, concurrency=4)
+    assert rounds2 == 2 and 2 * pages <= calls2 <= 2 * pages + 4
+    stories = planner.plan_scan(catalog.get("stories"), [], ["id"])     # no time filter: paged in turn
+    assert costs.estimate(stories, concurrency=4) == costs.estimate(stories, concurrency=1)
 
 
 def test_ninety_days_of_daily_account_insights_are_three_windows_in_one_round():
