@@ -28,8 +28,8 @@ never splits.
 Window sizes come from the density of the first page and the remaining
 count (media_count less the first page, or the density times the rest of a
 ``since`` range).  Every window but the oldest is sized to fill k - 1/2
-pages, k the fewest pages per window that lets all accounts' windows run at
-once: windows of equal page counts end together (a window with one page more
+pages (3/4 of a page when k is 1: `_fill`), k the fewest pages per
+window that lets all accounts' windows run at once: windows of equal page counts end together (a window with one page more
 than the others would page on alone, one round per page).
 """
 
@@ -102,8 +102,8 @@ def plan(spans, size, concurrency):
 
     k is the fewest pages per window for which the windows of every account
     fit in the pool at once; each window but the oldest is sized to hold
-    (k - 1/2) pages, so that the estimate may be off by half a page either
-    way and the windows still end together; the oldest window (open-ended)
+    `_fill(k)` pages, so that the estimate may be off and the windows still
+    end together; the oldest window (open-ended)
     takes the rest, at most as much."""
     per, counts = window_counts([None if s is None else s.remaining for s in spans], size, concurrency)
     return [None if n <= 1 else _cut(s, per, n) for s, n in zip(spans, counts)]
@@ -118,11 +118,20 @@ def window_counts(remaining, size, concurrency):
         return None, counts
     top = int(math.ceil(max(splittable) / float(size))) + 1
     for k in range(1, top + 1):
-        per = (k - 0.5) * size
+        per = _fill(k) * size
         counts = [_count(r, size, per) for r in remaining]
         if sum(counts) <= concurrency:
             break
     return per, counts
+
+
+def _fill(k):
+    """Pages of rows a window of k pages is sized for: k - 1/2, so that the
+    density may be off by half a page either way and the windows still end
+    together; but 3/4 for one-page windows (the pool then holds every
+    window at once, the whole read in 2 rounds), where half a page would
+    double the calls for a margin a page rarely needs."""
+    return 0.75 if k == 1 else k - 0.5
 
 
 def estimate(rows, accounts, size, concurrency):

@@ -104,7 +104,9 @@ def test_a_small_local_table_without_key_or_statistics_does_not_flip_to_a_walk_o
     assert "MulticornKeyJoin" in text and "fan-out" not in text, text
     inner = [(c, r) for c, r in planned(ig, sql)][-1]           # the inner scan, per execution
     walk = planned(ig, "SELECT %s FROM ig.%s i" % (column, table))[0]
-    assert inner[0] < walk[0] and inner[1] < walk[1], (inner, walk)
+    # fewer calls than the walk even sized for a full batch of the 1,360 guessed keys (1,000 at 50 a call,
+    # 5 rounds at MaxConcurrency 4); the walk's rounds are few since it goes in windows (ig_fdw.windows)
+    assert inner[0] < walk[0], (inner, walk)
     ig.sandbox.reset_stats()
     rows = ig.execute(sql).fetchall()
     assert {r[0] for r in rows} <= set(ids) and rows
