@@ -147,6 +147,7 @@ def _media_rows_expanded(plan, ctx, ask, wanted):
     pending = []
     for row, answer in executor.expanded_parent_rows(plan.parents_plan, ctx, "insights", expansion,
                                                       fallback=_expansion_fallback, prefetch=plan.limit is None):
+        ctx.saw_parent(row)
         if not plan.table.metrics.in_scope(spec, row):
             continue
         target = (row["id"], row, {"business_account_id": row.get("business_account_id")})
