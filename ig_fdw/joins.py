@@ -29,7 +29,7 @@ connection options, FieldExpansion 'off'.
 from dataclasses import dataclass, replace
 from typing import List
 
-from ig_fdw import costs, planner
+from ig_fdw import catalog, costs, planner
 
 
 class Declined(Exception):
@@ -49,13 +49,9 @@ class JoinPlan:
 
 
 def child_key(parent, child):
-    """(parent's id column, child's key column) when `child` declares
-    `parent` as the table it fans out over; None otherwise."""
-    src = child.source
-    if src.fan_out != parent.name or src.parent in (None, "account", "me") or child.column(src.parent) is None:
-        return None
-    ids = [q.column for q in parent.quals if q.role == "id"]
-    return (ids[0], src.parent) if ids else None
+    """(parent's id column, child's key column) when the tables declare this
+    join (catalog.join_key: the child's Source fan_out and parent key)."""
+    return catalog.join_key(parent, child)
 
 
 def same_connection(options, other_options):
