@@ -11,12 +11,13 @@ Which joins are answered is declared by the tables, never named here: a
 child table whose Source has ``fan_out = <parent table>`` and ``parent =
 <key column>`` (comments: fan_out 'media', parent 'media_id') can be read on
 the pages of that parent, keyed by the parent's id column (its KeyQual of
-role 'id').  The stream is the child's own fan-out plan (planner, executor,
+role 'id'): catalog.join_key.  The stream is the child's own fan-out plan (planner, executor,
 insights: the expansion and its fallbacks) whose nested plan of the parents
 is the parent's scan plan, with the parent's filters (timestamp -> since /
 until, business_account_id -> accounts) and the parent's columns.  The
 executor shows every parent row to ``ScanContext.on_parent``; each child
-row is paired with its parent by the key.
+row is paired with its parent by the key.  Children that cannot be
+expanded (stories' insights) come in batch calls for the parent's rows.
 
 Declined (None): the other table is not this table's child, no clause
 ``parent.id = child.key``, the parent is not read page by page from the
@@ -88,9 +89,7 @@ def plan_join(parent, child, clauses, quals, child_quals, columns, child_columns
                     empty=pplan.empty or accounts == [])
     cplan.parents_plan = pplan
     cplan.accounts = accounts
-    cplan.expand = planner.expandable(cplan)
-    if not cplan.expand:
-        raise Declined("%s cannot be expanded on the pages of %s" % (child.name, parent.name))
+    cplan.expand = planner.expandable(cplan)     # else (stories' insights) batch calls for the parent's rows
     return JoinPlan(parent, child, parent_key, key, pplan, cplan, columns, child_columns)
 
 
@@ -128,12 +127,17 @@ def explain(jp, describe):
     then what each page carries for the child."""
     lines = describe(jp.parent_plan)
     child = jp.child_plan
+    on = "join pushed down: %s.%s = %s.%s" % (jp.parent.name, jp.parent_key, jp.child.name, jp.child_key)
     if child.mode == "insights":
         what = "insights.metric(<%s's metrics>)" % jp.child.name
     else:
         what = "%s.limit(<Pagesize>){%s}" % (child.table.source.edge, ",".join(child.fields or ["id"]))
-    lines.append("Graph: %s expanded on each page of %s (join pushed down; %s = %s.%s)" % (
-        what, jp.parent.name, "%s.%s" % (jp.parent.name, jp.parent_key), jp.child.name, jp.child_key))
+    if child.expand:
+        lines.append("Graph: %s expanded on each page of %s when the rows allow it, else batched (%s)" % (
+            what, jp.parent.name, on))
+    else:
+        lines.append("Graph: GET /{%s}/%s for each row of %s (batched, 50 per call; %s)" % (
+            jp.child_key, child.table.source.edge or "insights", jp.parent.name, on))
     pushed = [line for line in describe(child) if line.startswith(("Graph filters", "Graph parameters"))]
     lines.extend(line.replace("Graph ", "Graph %s " % jp.child.name, 1) for line in pushed)
     return lines
