@@ -46,14 +46,21 @@ mc_plan_rel_userid(PlannerInfo *root, Index rti)
 #endif
 }
 
-/* When a scan starts (permissions are checked then, not when planning). */
+/*
+ * When a scan starts (permissions are checked then, not when planning).  A
+ * join's scan (scanrelid 0) reads relations of one user mapping: any of them.
+ */
 Oid
 mc_scan_userid(ForeignScan *fsplan, EState *estate)
 {
 #if PG_VERSION_NUM >= 160000
 	return or_current_user(fsplan->checkAsUser);
 #else
-	return or_current_user(exec_rt_fetch(fsplan->scan.scanrelid, estate)->checkAsUser);
+	Index		rti = fsplan->scan.scanrelid;
+
+	if (rti == 0)
+		rti = bms_next_member(fsplan->fs_relids, -1);
+	return or_current_user(exec_rt_fetch(rti, estate)->checkAsUser);
 #endif
 }
 

@@ -63,6 +63,28 @@
 #define mc_create_foreign_upper_path create_foreign_upper_path
 #endif
 
+/* create_foreign_join_path: the same differences; the mc_ form takes 15's arguments. */
+#if PG_VERSION_NUM >= 180000
+#define mc_create_foreign_join_path(root, rel, target, rows, startup, total, pathkeys, \
+									required_outer, outerpath, fdw_private) \
+	create_foreign_join_path(root, rel, target, rows, 0, startup, total, pathkeys, \
+							 required_outer, outerpath, NIL, fdw_private)
+#elif PG_VERSION_NUM >= 170000
+#define mc_create_foreign_join_path(root, rel, target, rows, startup, total, pathkeys, \
+									required_outer, outerpath, fdw_private) \
+	create_foreign_join_path(root, rel, target, rows, startup, total, pathkeys, \
+							 required_outer, outerpath, NIL, fdw_private)
+#else
+#define mc_create_foreign_join_path create_foreign_join_path
+#endif
+
+/* The base relations a join's ForeignScan reads: 16 added outer joins to fs_relids. */
+#if PG_VERSION_NUM >= 160000
+#define MC_SCAN_BASE_RELIDS(fsplan) ((fsplan)->fs_base_relids)
+#else
+#define MC_SCAN_BASE_RELIDS(fsplan) ((fsplan)->fs_relids)
+#endif
+
 /*
  * The role whose user mapping (and credentials) a relation is accessed
  * with: the view owner's through a view, else the current user.  16 moved

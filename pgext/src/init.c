@@ -48,6 +48,7 @@ multicorn_handler(PG_FUNCTION_ARGS)
 	routine->GetForeignPaths = mcGetForeignPaths;
 	routine->GetForeignPlan = mcGetForeignPlan;
 	routine->GetForeignUpperPaths = mcGetForeignUpperPaths;
+	routine->GetForeignJoinPaths = mcGetForeignJoinPaths;
 	routine->BeginForeignScan = mcBeginForeignScan;
 	routine->IterateForeignScan = mcIterateForeignScan;
 	routine->ReScanForeignScan = mcReScanForeignScan;

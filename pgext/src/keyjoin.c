@@ -710,6 +710,11 @@ mc_keyjoin_init(void)
 							 "Off: PostgreSQL's ordinary plans only (a nested loop calls "
 							 "execute() once per outer row).",
 							 &mc_enable_key_join, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("multicorn.enable_join_pushdown",
+							 "Lets a join of two multicorn tables of one server run as one "
+							 "execute_join() call of the wrapper.",
+							 "Off: PostgreSQL's ordinary plans (each table scanned on its own).",
+							 &mc_enable_join_pushdown, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("multicorn.key_join_batch",
 							"Most distinct keys a key join hands the wrapper in one scan.",
 							NULL, &mc_key_join_batch, 1000, 1, 100000, PGC_USERSET, 0,

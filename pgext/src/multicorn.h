@@ -14,6 +14,7 @@
  *	planner.c	 GetForeignRelSize / Paths / Plan (path keys, sort, limit)
  *	scan.c		 Begin / Iterate / ReScan / End / Explain of a scan
  *	keyjoin.c	 local JOIN foreign on a key: the outer keys as one ANY qual
+ *	joinpush.c	 foreign JOIN foreign of one server as one execute_join() call
  *	convert_in.c Datum -> Python (qual values, rows handed to writes)
  *	convert_out*.c Python -> Datum (values returned by execute()); the
  *				 files and their private header: convert_out.h
@@ -171,6 +172,10 @@ extern void mc_row_reader_fill(MCRowReader *reader, PyObject *row,
 extern void mc_row_reader_free(MCRowReader *reader);
 
 /* ----- planner.c ----- */
+/* Each row from Python costs this much (Python makes a row far slower than a heap scan). */
+#define MC_ROW_COST (10 * cpu_tuple_cost)
+/* The largest row count or cost taken from Python (PostgreSQL's row count clamp). */
+#define MC_MAX_ESTIMATE 1e100
 extern void mcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 extern void mcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 extern ForeignScan *mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
@@ -186,6 +191,24 @@ extern Path *mc_key_scan_path(PlannerInfo *root, RelOptInfo *baserel, AttrNumber
 							  double calls, double rounds, double startup, double total);
 extern double mc_key_scan_calls(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum,
 								int nkeys, double *calls, double *rounds);
+extern MCInstance *mc_rel_instance(RelOptInfo *baserel, MCTableInfo **info, Oid *userid,
+								   List **colnames);
+extern PyObject *mc_rel_plan_quals(PlannerInfo *root, RelOptInfo *baserel);
+extern double mc_rel_estimate(RelOptInfo *baserel, PyObject *obj, double dflt, const char *what);
+extern double mc_rel_calls_cost(RelOptInfo *baserel, double calls, double rounds);
+
+/* ----- joinpush.c ----- */
+extern bool mc_enable_join_pushdown;
+extern void mcGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
+								  RelOptInfo *innerrel, JoinType jointype,
+								  JoinPathExtraData *extra);
+extern ForeignScan *mc_join_plan(PlannerInfo *root, RelOptInfo *joinrel, ForeignPath *best_path,
+								 List *tlist, Plan *outer_plan);
+extern void mc_join_begin(ForeignScanState *node, int eflags);
+extern TupleTableSlot *mc_join_iterate(ForeignScanState *node);
+extern void mc_join_rescan(ForeignScanState *node);
+extern void mc_join_end(ForeignScanState *node);
+extern void mc_join_explain(ForeignScanState *node, struct ExplainState *es);
 
 /* ----- keyjoin.c ----- */
 extern void mc_keyjoin_init(void);
@@ -198,6 +221,8 @@ extern void mcEndForeignScan(ForeignScanState *node);
 extern void mcExplainForeignScan(ForeignScanState *node, struct ExplainState *es);
 extern void mc_release_on_reset(MemoryContext cxt, PyObject **slots, int nslots);
 extern void mc_scan_set_keys(ForeignScanState *node, Datum array);
+extern bool mc_has_exec_param(Node *node);
+extern void mc_explain_planned_calls(double calls, double rounds, struct ExplainState *es);
 
 /* ----- modify.c ----- */
 extern void mcAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,

@@ -33,9 +33,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#define MC_ROW_COST (10 * cpu_tuple_cost)
-/* The largest row count or cost taken from Python (PostgreSQL's row count clamp). */
-#define MC_MAX_ESTIMATE 1e100
 
 /* fdw_private of a ForeignScan plan, by position */
 enum MCPlanPrivate
@@ -884,6 +881,8 @@ mcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 	if (IS_UPPER_REL(baserel))	/* the LIMIT path of mcGetForeignUpperPaths */
 		return limit_scan_plan(baserel, best_path, tlist);
+	if (IS_JOIN_REL(baserel))	/* a join of two of our tables (joinpush.c) */
+		return mc_join_plan(root, baserel, best_path, tlist, outer_plan);
 	if (list_nth(path_priv, MCPP_KEY) != NIL)
 	{
 		/* The inner scan of a key join: `key = ANY(<the outer keys>)`, set by keyjoin.c. */
@@ -974,4 +973,40 @@ mc_key_scan_calls(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum, int
 	Py_DECREF(quals);
 	Py_DECREF(columns);
 	return calls_cost(ps, *calls, *rounds);
+}
+
+/* ---------- what joinpush.c asks of a base rel ---------- */
+
+/* The instance, table, user and needed columns (String nodes) of a base rel. */
+MCInstance *
+mc_rel_instance(RelOptInfo *baserel, MCTableInfo **info, Oid *userid, List **colnames)
+{
+	MCPlanState *ps = baserel->fdw_private;
+
+	*info = ps->info;
+	*userid = ps->userid;
+	*colnames = ps->colnames;
+	return ps->entry;
+}
+
+/* The base rel's restriction quals as get_rel_size() got them (UNBOUND when unknown). */
+PyObject *
+mc_rel_plan_quals(PlannerInfo *root, RelOptInfo *baserel)
+{
+	return plan_time_quals(root, baserel->fdw_private,
+						   mc_extract_quals(root, baserel, baserel->baserestrictinfo, NULL));
+}
+
+/* A Python estimate checked as the base rel's own are (see estimate_or). */
+double
+mc_rel_estimate(RelOptInfo *baserel, PyObject *obj, double dflt, const char *what)
+{
+	return estimate_or(baserel->fdw_private, obj, dflt, MC_MAX_ESTIMATE, what);
+}
+
+/* The start-up cost of calls in rounds at the base rel's _startup_cost. */
+double
+mc_rel_calls_cost(RelOptInfo *baserel, double calls, double rounds)
+{
+	return calls_cost(baserel->fdw_private, calls, rounds);
 }

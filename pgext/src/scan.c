@@ -5,7 +5,8 @@
  * execute() is called on the first Iterate after Begin or ReScan, with the
  * qual values evaluated then (so nested-loop parameters are current).  The
  * Python objects a scan holds are released by End, or by a reset callback
- * on the query's memory context when the query fails.
+ * on the query's memory context when the query fails.  A join of two of our
+ * tables (scanrelid 0) runs in joinpush.c.
  */
 #include "multicorn.h"
 
@@ -151,6 +152,11 @@ mcBeginForeignScan(ForeignScanState *node, int eflags)
 	int			n,
 				i = 0;
 
+	if (fsplan->scan.scanrelid == 0)
+	{
+		mc_join_begin(node, eflags);
+		return;
+	}
 	node->fdw_state = st;
 	st->entry = mc_get_instance(RelationGetRelid(rel), scan_userid(node));
 	st->info = mc_table_info(rel);
@@ -309,6 +315,8 @@ mcIterateForeignScan(ForeignScanState *node)
 	PyObject   *row;
 	MemoryContext old;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+		return mc_join_iterate(node);
 	ExecClearTuple(slot);
 	if (st->iter == NULL)
 		start_execute(st, node);
@@ -337,6 +345,11 @@ mcReScanForeignScan(ForeignScanState *node)
 {
 	MCScanState *st = node->fdw_state;
 
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		mc_join_rescan(node);
+		return;
+	}
 	/* Closing the iterator runs the generator's finally blocks. */
 	Py_CLEAR(st->iter);
 	if (mc_error_pending() || PyErr_Occurred())
@@ -351,6 +364,11 @@ mcEndForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
+	if (((ForeignScan *) node->ss.ps.plan)->scan.scanrelid == 0)
+	{
+		mc_join_end(node);
+		return;
+	}
 	Py_CLEAR(st->iter);
 	if (mc_error_pending() || PyErr_Occurred())
 		mc_raise_python_error();
@@ -370,6 +388,23 @@ has_exec_param(Node *node, void *context)
 	return expression_tree_walker(node, has_exec_param, context);
 }
 
+/* Does a qual's value depend on an outer row (unknown in a plain EXPLAIN)? */
+bool
+mc_has_exec_param(Node *node)
+{
+	return has_exec_param(node, NULL);
+}
+
+/* `Planned Calls: <calls> in <rounds> round(s) per execution` */
+void
+mc_explain_planned_calls(double calls, double rounds, ExplainState *es)
+{
+	ExplainPropertyText("Planned Calls",
+						psprintf("%.0f in %.0f round%s per execution", calls, rounds,
+								 rounds == 1 ? "" : "s"),
+						es);
+}
+
 /*
  * The API calls the planner expected one execution to make, and in how many
  * rounds (from the wrapper's get_call_estimate(); 1 in 1 without it).
@@ -378,17 +413,11 @@ static void
 explain_planned_calls(ForeignScan *fsplan, ExplainState *es)
 {
 	List	   *calls;
-	double		c,
-				r;
 
 	if (list_length(fsplan->fdw_private) <= 7)
 		return;
 	calls = list_nth(fsplan->fdw_private, 7);
-	c = floatVal(linitial(calls));
-	r = floatVal(lsecond(calls));
-	ExplainPropertyText("Planned Calls",
-						psprintf("%.0f in %.0f round%s per execution", c, r, r == 1 ? "" : "s"),
-						es);
+	mc_explain_planned_calls(floatVal(linitial(calls)), floatVal(lsecond(calls)), es);
 }
 
 void
@@ -404,6 +433,11 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			   *iter,
 			   *line;
 
+	if (fsplan->scan.scanrelid == 0)
+	{
+		mc_join_explain(node, es);
+		return;
+	}
 	if (!st->evaluated)
 	{
 		/* Plain EXPLAIN: values that do not depend on outer rows are known. */

@@ -142,6 +142,36 @@ class ForeignDataWrapper(object):
         value per table column (in table order)."""
         raise NotImplementedError("%s does not implement execute()" % type(self).__name__)
 
+    # Join pushdown (our runtime only; multicorn2 never calls these).  A wrapper
+    # may define the three optional methods below; this base class defines none of
+    # them, so that the runtime can tell by hasattr() which wrappers take joins.
+    # See docs/runtime.md, "Join pushdown".
+    #
+    # def get_join_estimate(self, other, clauses, quals, other_quals, columns, other_columns):
+    #     Offer to run `self INNER JOIN other` (two foreign tables of one server,
+    #     one user mapping) as one scan of self.  other: the other table's wrapper
+    #     instance.  clauses: [(column, operator, other_column)], the join's
+    #     clauses `self.column <op> other.other_column` between plain columns, in
+    #     self's orientation (a clause written the other way round comes with the
+    #     commutator operator); other join clauses are not given (PostgreSQL
+    #     evaluates them).  quals / other_quals: each table's own Quals exactly
+    #     as get_rel_size() gets them (UNBOUND when not known at planning).
+    #     columns / other_columns: sets of the column names the query needs of
+    #     each table (those of the clauses and quals included).
+    #     Return None to decline, or {'rows': n, 'calls': c, 'rounds': r}
+    #     (optionally 'width'): the joined rows, and the API calls and sequential
+    #     rounds of one execute_join().  Asked for one ordering, then, if it
+    #     declines, for the other (other.get_join_estimate(self, ...)).
+    #
+    # def execute_join(self, other, clauses, quals, other_quals, columns, other_columns):
+    #     Yield (row, other_row) pairs, each row as execute() yields one.  Quals
+    #     are bound (no UNBOUND).  PostgreSQL rechecks every join clause and every
+    #     qual of both tables on each pair, so a superset is fine.
+    #
+    # def explain_join(self, other, clauses, quals, other_quals, columns, other_columns,
+    #                  verbose=False):
+    #     Lines for EXPLAIN under the join's Foreign Scan.
+
     @property
     def rowid_column(self):
         """Name of the column that identifies a row for UPDATE and DELETE.
