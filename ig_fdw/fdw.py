@@ -137,15 +137,6 @@ class InstagramFDW(ForeignDataWrapper):
     def get_join_estimate(self, other, clauses, quals, other_quals, columns, other_columns):
         """`self JOIN other` as one stream of self's pages (self the parent: media JOIN media_insights,
         media JOIN comments), or None: PostgreSQL then joins the two scans itself."""
-        plan = self._join_plan(other, clauses, quals, other_quals, columns, other_columns)
-        if plan is None:
-            return None
-        opts = self._planning_options()
-        return joins.estimate(plan, pagesize=opts.pagesize, concurrency=opts.max_concurrency)
-
-    def _join_plan(self, other, clauses, quals, other_quals, columns, other_columns):
-        """The JoinPlan, or None when ig_fdw does not answer this join (planning errors included: the
-        tables' own scans report them)."""
         if not isinstance(other, InstagramFDW):
             return None
         opts, other_opts = self._planning_options(), other._planning_options()
@@ -153,9 +144,14 @@ class InstagramFDW(ForeignDataWrapper):
                 not joins.same_connection(self.fdw_options, other.fdw_options):
             return None
         try:
-            return joins.plan_join(self.table, other.table, clauses, quals, other_quals, columns, other_columns)
-        except (joins.Declined, planner.MissingQual, planner.BadQualValue):
+            plan = joins.plan_join(self.table, other.table, clauses, quals, other_quals, columns, other_columns)
+        except (joins.Declined, planner.MissingQual):
             return None
+        except planner.BadQualValue:
+            # a value that cannot go into a request: taken, so that execute_join() refuses it before any
+            # call (two scans joined by PostgreSQL could send the other table's calls before the error)
+            return {"rows": 1, "calls": 1, "rounds": 1}
+        return joins.estimate(plan, pagesize=opts.pagesize, concurrency=opts.max_concurrency)
 
     def execute_join(self, other, clauses, quals, other_quals, columns, other_columns):
         try:

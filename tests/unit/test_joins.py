@@ -101,3 +101,9 @@ def test_the_estimate_is_the_parents_pages_not_a_call_per_media():
     assert (est["calls"], est["rounds"]) == (media_calls + 1, media_rounds + 1)
     assert est["rows"] == catalog.get("media").rows_estimate
     assert joins.estimate(plan("media", "comments"))["rows"] == catalog.get("media").rows_estimate * 20
+
+
+def test_a_generic_plan_with_the_time_bound_unknown_is_still_the_join():
+    from ig_fdw.values import UNBOUND
+    jp = plan("media", "media_insights", [Qual("timestamp", ">", UNBOUND)])
+    assert jp.child_plan.expand and "since" not in jp.parent_plan.params
