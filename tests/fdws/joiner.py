@@ -9,8 +9,10 @@ with NULLs in a.score, a.b_id and b.note.
   accept   'no': get_join_estimate() returns None when this table is `self` (default 'yes')
   mode     'exact' (default): execute_join() applies the clauses and quals it gets;
            'superset': it ignores them and returns every pair (PostgreSQL must filter);
-           'raise': it raises an exception;  'badpair': it yields a lone row, not a pair
+           'raise': it raises an exception;  'badpair': it yields a lone row, not a pair;
+           'badkey': its row has a key that is not a column
   calls, rounds   what get_join_estimate() answers (default 1, 1)
+  estimate 'raise': get_join_estimate() raises; 'list': it returns a list, not a dict
 Every call is reported as a NOTICE, so that a test can count execute() and execute_join() calls.
 """
 
@@ -100,6 +102,10 @@ class Joiner(Plain):
                                                               columns, other_columns))
         if self.options.get("accept", "yes") != "yes":
             return None
+        if self.options.get("estimate") == "raise":
+            raise KeyError("no estimate today")
+        if self.options.get("estimate") == "list":
+            return [5, 1, 1]
         return {"rows": 5, "calls": int(self.options.get("calls", "1")),
                 "rounds": int(self.options.get("rounds", "1"))}
 
@@ -113,6 +119,9 @@ class Joiner(Plain):
             for other_row in DATA[other.table]:
                 if mode == "badpair":
                     yield dict(row)
+                    continue
+                if mode == "badkey":
+                    yield ({"nope": 1}, dict(other_row))
                     continue
                 if mode == "exact" and not (
                         all(holds(op, row[c], other_row[oc]) for c, op, oc in clauses)
