@@ -118,7 +118,14 @@ def _media_rows_in_one_call(plan, ctx, wanted):
     if ask:
         fields.append("insights.metric(%s)" % ",".join(ask))
     retry = []
-    for mid, obj in zip(plan.parents, ctx.client.get_many(plan.parents, fields=fields)):
+    try:
+        objs = ctx.client.get_many(plan.parents, fields=fields)
+    except GraphError as err:
+        if not _unavailable(err):
+            raise
+        # one media without insights (a story with few viewers: code 10) fails the whole ?ids= call
+        objs = [err] * len(plan.parents)
+    for mid, obj in zip(plan.parents, objs):
         if isinstance(obj, NotFound):
             continue
         if isinstance(obj, Exception):
