@@ -112,6 +112,20 @@ def test_the_join_written_the_other_way_round_is_pushed_too(ig):
     assert stats["total"] == media_pages(ig, since)[1]
 
 
+def test_a_join_over_two_accounts_reads_each_accounts_media_pages_with_their_insights(ig):
+    a, b = ig.sandbox.accounts[:2]
+    sql = "SELECT m.business_account_id, m.id, i.reach, i.business_account_id FROM ig.media m " \
+          "JOIN ig.media_insights i ON i.media_id = m.id " \
+          "WHERE m.business_account_id IN ('%s', '%s') AND m.timestamp > '%s'" % (a, b, days_ago(ig.sandbox, 20))
+    before, _, _ = run(ig, sql, pushdown=False)
+    after, stats, plan = run(ig, sql, pushdown=True)
+    assert after == before and pushed(plan)
+    assert {r[0] for r in after} == {a, b} and all(r[0] == r[3] for r in after)
+    media = [c for c in stats["calls"] if c["template"] == "GET /{ig-user-id}/media"]
+    assert {c["path"].split("/")[2] for c in media} == {a, b}
+    assert stats["total"] == len(media) and stats["batches"] == 0
+
+
 def test_stories_join_their_insights_in_batch_calls_for_the_stories_read(ig):
     """Stories' insights are never expanded (a story with few viewers fails the page): the pushed join reads
     the stories page and then their insights in batch calls of 50 (NULL metrics and a NOTICE for a story
