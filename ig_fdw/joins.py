@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import List
 
 from ig_fdw import catalog, costs, planner
+from ig_fdw.values import UNBOUND
 
 
 class Declined(Exception):
@@ -97,6 +98,8 @@ def _accounts(mine, theirs):
     """The accounts both tables' filters allow (None: no filter)."""
     if mine is None or theirs is None:
         return mine if theirs is None else theirs
+    if UNBOUND in mine or UNBOUND in theirs:
+        return mine         # planning a generic plan: intersected at execution, when both are known
     return [a for a in mine if a in theirs]
 
 

@@ -107,3 +107,10 @@ def test_a_generic_plan_with_the_time_bound_unknown_is_still_the_join():
     from ig_fdw.values import UNBOUND
     jp = plan("media", "media_insights", [Qual("timestamp", ">", UNBOUND)])
     assert jp.child_plan.expand and "since" not in jp.parent_plan.params
+
+
+def test_accounts_unknown_while_planning_are_not_intersected_yet():
+    from ig_fdw.values import UNBOUND
+    jp = plan("media", "media_insights", [Qual("business_account_id", "=", UNBOUND)],
+              [Qual("business_account_id", "=", "17841400000000002")])
+    assert jp.parent_plan.accounts == [UNBOUND] and not jp.parent_plan.empty
