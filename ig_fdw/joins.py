@@ -90,6 +90,7 @@ def plan_join(parent, child, clauses, quals, child_quals, columns, child_columns
                     empty=pplan.empty or accounts == [])
     cplan.parents_plan = pplan
     cplan.accounts = accounts
+    cplan.empty = cplan.empty or pplan.empty     # no parent can match: no call at all
     cplan.expand = planner.expandable(cplan)     # else (stories' insights) batch calls for the parent's rows
     return JoinPlan(parent, child, parent_key, key, pplan, cplan, columns, child_columns)
 

@@ -126,6 +126,14 @@ def test_a_join_over_two_accounts_reads_each_accounts_media_pages_with_their_ins
     assert stats["total"] == len(media) and stats["batches"] == 0
 
 
+def test_accounts_that_cannot_match_send_nothing(ig):
+    a, b = ig.sandbox.accounts[:2]
+    sql = "SELECT m.id, i.reach FROM ig.media m JOIN ig.media_insights i ON i.media_id = m.id " \
+          "WHERE m.business_account_id = '%s' AND i.business_account_id = '%s'" % (a, b)
+    rows, stats, plan = run(ig, sql, pushdown=True)
+    assert rows == [] and pushed(plan) and stats["total"] == 0
+
+
 def test_stories_join_their_insights_in_batch_calls_for_the_stories_read(ig):
     """Stories' insights are never expanded (a story with few viewers fails the page): the pushed join reads
     the stories page and then their insights in batch calls of 50 (NULL metrics and a NOTICE for a story

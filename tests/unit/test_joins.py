@@ -84,7 +84,7 @@ def test_account_filters_of_both_tables_are_intersected():
               [Qual("business_account_id", "=", b)])
     assert jp.parent_plan.accounts == [b] and not jp.parent_plan.empty
     jp = plan("media", "media_insights", [Qual("business_account_id", "=", a)], [Qual("business_account_id", "=", b)])
-    assert jp.parent_plan.empty
+    assert jp.parent_plan.empty and jp.child_plan.empty
 
 
 def test_same_connection_ignores_only_the_table_option():
