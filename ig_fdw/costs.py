@@ -132,3 +132,14 @@ def _windows(params):
     except (KeyError, TypeError, ValueError):
         return 1
     return _ceil(max(until - since, 1), WINDOW_DAYS * DAY)
+
+
+def join_rows(parent_plan, child, key):
+    """Rows of a pushed-down join (ig_fdw.joins): the parent's declared rows
+    (per account read), each with the child's declared rows per parent (its
+    path_keys on the key column: 20 comments, 1 insights row)."""
+    if parent_plan.empty:
+        return 1
+    per = dict(child.path_keys).get((key,), 1)
+    accounts = len(parent_plan.accounts) if parent_plan.accounts else 1
+    return max(1, parent_plan.table.rows_estimate * accounts * per)

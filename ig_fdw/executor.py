@@ -33,7 +33,9 @@ class ScanContext:
     id, error) -> a clearer error, or None.  noticed: the statement's set of
     NOTICEs already given.  expansion: False (FieldExpansion 'off') reads
     the children of a fan-out in batch calls even where the plan could
-    expand them on the parents' pages.
+    expand them on the parents' pages.  on_parent: callable(row) shown
+    every parent row of a fan-out as it is read (a pushed-down join pairs
+    the children with their parents by it, ig_fdw.joins), or None.
     """
 
     def __init__(self, client, accounts, notice, version, procedures=None, check_account=None, noticed=None,
@@ -46,6 +48,13 @@ class ScanContext:
         self.version = version
         self.procedures = procedures
         self._noticed = set() if noticed is None else noticed   # the FDW shares one per statement
+        self.on_parent = None
+
+    def saw_parent(self, row):
+        """`row`, a parent row of a fan-out, after showing it to on_parent."""
+        if self.on_parent is not None:
+            self.on_parent(row)
+        return row
 
     def notice_once(self, key, message):
         if key not in self._noticed:
@@ -344,12 +353,12 @@ def _parents(plan, ctx):
     if plan.parents is not None:
         return [(p, {}) for p in plan.parents]
     return ((row["id"], {"business_account_id": row.get("business_account_id")})
-            for row in execute(plan.parents_plan, ctx))
+            for row in map(ctx.saw_parent, execute(plan.parents_plan, ctx)))
 
 
 def parent_rows(plan, ctx):
     """The rows of the plan's parents_plan (media insights without media_id)."""
-    return execute(plan.parents_plan, ctx)
+    return map(ctx.saw_parent, execute(plan.parents_plan, ctx))
 
 
 def edge_rows_of_many(ctx, parents, edge, params, fields, limit, page_cap=None, owners=False):
@@ -422,6 +431,7 @@ def expanded_edge_rows(plan, ctx, params, fields):
     pending = []        # media whose page was read without the expansion: their rows come the batched way
     for row, page in expanded_parent_rows(media_plan, ctx, top_edge, spec,
                                           fallback=_too_much_data, prefetch=plan.limit is None):
+        ctx.saw_parent(row)
         extra = {"business_account_id": row.get("business_account_id")}
         if page is NOT_EXPANDED:
             pending.append((row["id"], extra))

@@ -14,7 +14,7 @@ using the runtime's extras when present.
 from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
 from multicorn.utils import log_to_postgres
 
-from ig_fdw import catalog, costs, connection, executor, options, planner, scopes, server_check, windows
+from ig_fdw import catalog, costs, connection, executor, joins, options, planner, scopes, server_check, windows
 from ig_fdw.graph.errors import PermissionDenied
 from ig_fdw.values import UNBOUND
 
@@ -134,6 +134,50 @@ class InstagramFDW(ForeignDataWrapper):
             lines.extend(self._conn.stats.explain_lines())
         return lines
 
+    # ---- join pushdown (our runtime only; ig_fdw.joins decides and runs it)
+    def get_join_estimate(self, other, clauses, quals, other_quals, columns, other_columns):
+        """`self JOIN other` as one stream of self's pages (self the parent: media JOIN media_insights,
+        media JOIN comments), or None: PostgreSQL then joins the two scans itself."""
+        if not isinstance(other, InstagramFDW):
+            return None
+        opts, other_opts = self._planning_options(), other._planning_options()
+        if opts is None or other_opts is None or opts.field_expansion == "off" or \
+                not joins.same_connection(self.fdw_options, other.fdw_options):
+            return None
+        try:
+            plan = joins.plan_join(self.table, other.table, clauses, quals, other_quals, columns, other_columns)
+        except (joins.Declined, planner.MissingQual):
+            return None
+        except planner.BadQualValue:
+            # a value that cannot go into a request: taken, so that execute_join() refuses it before any
+            # call (two scans joined by PostgreSQL could send the other table's calls before the error)
+            return {"rows": 1, "calls": 1, "rounds": 1}
+        return joins.estimate(plan, pagesize=opts.pagesize, concurrency=opts.max_concurrency)
+
+    def execute_join(self, other, clauses, quals, other_quals, columns, other_columns):
+        try:
+            plan = joins.plan_join(self.table, other.table, clauses, quals, other_quals, columns, other_columns)
+        except joins.Declined as err:     # planned as a join, so only a bound value could change that
+            raise FdwError("ig_fdw cannot run this join of %s and %s: %s" % (self.table.name, other.table.name, err),
+                           hint="SET multicorn.enable_join_pushdown = off, and report the query.")
+        conn = self.conn
+        conn.begin_scan()
+        self._executed = True
+        ctx = executor.ScanContext(conn.client, conn.accounts, _notice, conn.opts.version,
+                                   check_account=conn.check_account, noticed=self._noticed,
+                                   expansion=conn.opts.field_expansion != "off")
+        return self._naming_scope(conn.counting(lambda: joins.rows(plan, ctx, executor.execute)), other.table)
+
+    def explain_join(self, other, clauses, quals, other_quals, columns, other_columns, verbose=False):
+        try:
+            plan = joins.plan_join(self.table, other.table, clauses, quals, other_quals, columns, other_columns)
+        except (joins.Declined, planner.MissingQual, planner.BadQualValue) as err:
+            return ["Graph: %s" % err]
+        lines = joins.explain(plan, describe_plan)
+        if self._executed and self._conn is not None:
+            lines.extend(self._conn.stats.explain_lines())
+        return lines
+
     def end_scan(self):
         self._executed = False
         self._noticed.clear()
@@ -151,12 +195,13 @@ class InstagramFDW(ForeignDataWrapper):
         rows = self._naming_scope(conn.counting(lambda: executor.execute(plan, ctx)))
         return self._recent.wrap(rows) if self._recent is not None else rows
 
-    def _naming_scope(self, rows):
-        """Rows; a missing permission names this table's own scope (catalog)."""
+    def _naming_scope(self, rows, table=None):
+        """Rows; a missing permission names this table's own scope (catalog), or `table`'s (a join's child,
+        which needs the parent's scopes and its own)."""
         try:
             yield from rows
         except PermissionDenied as err:
-            raise self._scope_error(err) from None
+            raise scopes.name_table_scope(err, table or self.table, self._login()) from None
 
     def _login(self):
         return getattr(getattr(self._conn, "opts", None), "login", "facebook")

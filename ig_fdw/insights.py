@@ -137,7 +137,14 @@ def _media_rows_in_one_call(plan, ctx, wanted):
     if ask:
         fields.append("insights.metric(%s)" % ",".join(ask))
     retry = []
-    for mid, obj in zip(plan.parents, ctx.client.get_many(plan.parents, fields=fields)):
+    try:
+        objs = ctx.client.get_many(plan.parents, fields=fields)
+    except GraphError as err:
+        if not _unavailable(err):
+            raise
+        # one media without insights (a story with few viewers: code 10) fails the whole ?ids= call
+        objs = [err] * len(plan.parents)
+    for mid, obj in zip(plan.parents, objs):
         if isinstance(obj, NotFound):
             continue
         if isinstance(obj, Exception):
@@ -166,6 +173,7 @@ def _media_rows_expanded(plan, ctx, ask, wanted):
     pending = []
     for row, answer in executor.expanded_parent_rows(plan.parents_plan, ctx, "insights", expansion,
                                                       fallback=_expansion_fallback, prefetch=plan.limit is None):
+        ctx.saw_parent(row)
         if not plan.table.metrics.in_scope(spec, row):
             continue
         target = (row["id"], row, {"business_account_id": row.get("business_account_id")})

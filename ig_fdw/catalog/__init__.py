@@ -39,3 +39,18 @@ def get(name):
 
 def names():
     return list(_all())
+
+
+def join_key(parent, child):
+    """(parent's id column, child's key column) when `child` declares that
+    its rows hang off the rows of `parent` (its Source's ``fan_out`` names
+    parent, its ``parent`` the key column) and parent is an edge of the
+    account read page by page, both without fixed parameters: the joins
+    ig_fdw answers as one stream of parent's pages with the child expanded
+    on them (ig_fdw.joins, docs/queries.md); None otherwise."""
+    src, psrc = child.source, parent.source
+    if src.fan_out != parent.name or child.column(src.parent) is None or src.params or \
+            psrc.kind != "edge" or psrc.parent != "account" or psrc.params:
+        return None
+    ids = [q.column for q in parent.quals if q.role == "id"]
+    return (ids[0], src.parent) if ids else None

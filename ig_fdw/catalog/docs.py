@@ -8,7 +8,7 @@ import pkgutil
 import importlib
 
 from ig_fdw import tables as tables_pkg
-from ig_fdw.catalog import TABLES
+from ig_fdw.catalog import TABLES, join_key
 
 ROLE_TEXT = {
     "id": "direct reads by id (`?ids=`, 50 a call)",
@@ -54,6 +54,14 @@ def render_table(t, module=None):
     }.get(src.kind, src.kind)
     out += ["Graph API source: %s%s." % (endpoint, (" (without the parent key: every row of `%s`)" % src.fan_out)
                                         if src.fan_out else ""), ""]
+    parent = TABLES.get(src.fan_out) if src.fan_out else None
+    keys = join_key(parent, t) if parent is not None else None
+    if keys:
+        out += ["`%s JOIN %s ON %s.%s = %s.%s` is one scan on ig_fdw's runtime: the `%s` pages, %s filters "
+                "pushed, each page with its rows of %s by field expansion where the API allows it, batch calls "
+                "for those media otherwise ([queries.md](queries.md#joins-of-two-instagram-tables-media-with-"
+                "their-insights-or-comments))." % (parent.name, t.name, parent.name, keys[0], t.name, keys[1],
+                                                   parent.name, parent.name, t.name), ""]
     ops = ["SELECT"] + [w.upper() for w in t.writable]
     out += ["| SELECT | INSERT | UPDATE | DELETE |", "|---|---|---|---|",
             "| %s |" % " | ".join("yes" if o in ops else "—" for o in ("SELECT", "INSERT", "UPDATE", "DELETE")), ""]
