@@ -799,9 +799,7 @@ mc_join_explain(ForeignScanState *node, ExplainState *es)
 	PyObject   *method,
 			   *args,
 			   *kwargs,
-			   *lines,
-			   *iter,
-			   *line;
+			   *lines;
 
 	ExplainPropertyText("Relations",
 						psprintf("(%s) INNER JOIN (%s)", relation_label(st->side[0].rti, es),
@@ -822,23 +820,5 @@ mc_join_explain(ForeignScanState *node, ExplainState *es)
 	Py_DECREF(method);
 	Py_DECREF(args);
 	Py_DECREF(kwargs);
-	mc_check_python(lines);
-	if (lines == Py_None)
-	{
-		Py_DECREF(lines);
-		return;
-	}
-	iter = PyObject_GetIter(lines);
-	Py_DECREF(lines);
-	mc_check_python(iter);
-	while ((line = PyIter_Next(iter)) != NULL)
-	{
-		char	   *text = mc_pystr(line);
-
-		Py_DECREF(line);
-		ExplainPropertyText("Multicorn", text, es);
-	}
-	Py_DECREF(iter);
-	if (PyErr_Occurred() || mc_error_pending())
-		mc_raise_python_error();
+	mc_explain_lines(lines, es);
 }

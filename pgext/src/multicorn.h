@@ -224,6 +224,7 @@ extern void mc_release_on_reset(MemoryContext cxt, PyObject **slots, int nslots)
 extern void mc_scan_set_keys(ForeignScanState *node, Datum array);
 extern bool mc_has_exec_param(Node *node);
 extern void mc_explain_planned_calls(double calls, double rounds, struct ExplainState *es);
+extern void mc_explain_lines(PyObject *lines, struct ExplainState *es);	/* a wrapper's explain lines */
 
 /* ----- modify.c ----- */
 extern void mcAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,

@@ -429,9 +429,7 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			   *method,
 			   *args,
 			   *kwargs,
-			   *lines,
-			   *iter,
-			   *line;
+			   *lines;
 
 	if (fsplan->scan.scanrelid == 0)
 	{
@@ -471,6 +469,20 @@ mcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	Py_DECREF(method);
 	Py_XDECREF(args);
 	Py_DECREF(kwargs);
+	mc_explain_lines(lines, es);
+}
+
+/*
+ * What a wrapper's explain() or explain_join() returned (a new reference,
+ * or NULL with a Python error set): None, or an iterable whose items are
+ * shown with str() as "Multicorn" lines.
+ */
+void
+mc_explain_lines(PyObject *lines, ExplainState *es)
+{
+	PyObject   *iter;
+	PyObject   *line;
+
 	mc_check_python(lines);
 	if (lines == Py_None)
 	{
