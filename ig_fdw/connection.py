@@ -16,7 +16,8 @@ server, user mapping).  They are split here by what they describe:
   mapping's connection with the table's default account and client settings.
   Tables whose client settings are equal (the usual case) share one Graph
   client; a table asking for another Timeout or MaxConcurrency gets a client
-  of its own, sharing the token provider and the rate state.
+  of its own, sharing the token provider, the rate state and the accounts'
+  media densities (ig_fdw.windows.Densities).
 
 Invalidation: the key is computed from the options themselves, so after an
 ALTER SERVER / ALTER USER MAPPING (the runtime rebuilds the wrapper instance
@@ -36,7 +37,7 @@ import hashlib
 import os
 import threading
 
-from ig_fdw import options as options_mod
+from ig_fdw import options as options_mod, windows
 from ig_fdw.graph.stats import CallStats
 from ig_fdw.graph.redact import register_secret
 
@@ -194,6 +195,7 @@ class MappingConnection:
         self._interrupt_check = interrupt_check
         self._clients = {}
         self._rate_state = None
+        self.densities = windows.Densities()     # the accounts' media densities, for every client
         self.scan_stats = ScanStats()
         self.resolver = auth.AccountResolver(lambda: self.tokens.opts, self._http_get)
         BUILT["account_resolvers"] += 1
@@ -219,6 +221,7 @@ class MappingConnection:
                 kwargs = auth.graph_client_kwargs(self.tokens.opts.replace(**settings), self.tokens)
                 client = GraphClient(interrupt_check=self._interrupt_check, rate_state=self._rate_state, **kwargs)
                 self._rate_state = client.rate_state
+                client.densities = self.densities
                 client.count_into(self.scan_stats)
                 self._clients[key] = client
                 BUILT["graph_clients"] += 1

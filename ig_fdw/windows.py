@@ -25,6 +25,14 @@ window's last page is short, so a split read makes at most one call more per
 window than paging in turn (ig_fdw.costs counts them); MaxConcurrency 1
 never splits.
 
+A read of a ``since`` range whose accounts' densities are known (a full
+page of their media seen before in this backend: `Densities`, one per user
+mapping) skips round 1: the range, up to ``until`` or the newest media
+seen, is cut into windows at once (`direct`), the newest open above, and
+every window is read in one pool, so the read is one round when the pool
+holds every window.  Without a known density, or when a range fits one
+page, it goes as above.
+
 Window sizes come from the density of the first page and the remaining
 count (media_count less the first page, or the density times the rest of a
 ``since`` range).  Every window but the oldest is sized to fill k - 1/2
@@ -35,8 +43,9 @@ than the others would page on alone, one round per page).
 
 import calendar
 import math
+import threading
 import time
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 
 #: the edges read in windows, and the field of the account node that counts their rows
 COUNTED_EDGES = {"media": "media_count"}
@@ -46,6 +55,41 @@ Head = namedtuple("Head", "items after count how")
 
 #: what round 1 says of an account's remaining rows (see `span`)
 Span = namedtuple("Span", "newest oldest rate remaining since until")
+
+
+class Densities:
+    """Each account's media density as last seen, kept across statements
+    (one per user mapping, ig_fdw.connection): account -> (media per
+    second, newest timestamp seen).  Lets a later read of a ``since`` range
+    be cut into windows before its first page (`AccountScan`).  Bounded:
+    the accounts least recently seen are forgotten first."""
+
+    MAX = 1000
+
+    def __init__(self):
+        self._known = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, acct):
+        with self._lock:
+            return self._known.get(acct)
+
+    def note(self, acct, items, size):
+        """Learn from one page of the account's media: a full page with two
+        distinct timestamps or more; the rate of the newest such page wins."""
+        if len(items) < size:
+            return
+        stamps = [t for t in (parse_ts(obj.get("timestamp")) for obj in items) if t is not None]
+        if len(stamps) < 2 or max(stamps) <= min(stamps):
+            return
+        rate = (len(stamps) - 1) / float(max(stamps) - min(stamps))
+        with self._lock:
+            old = self._known.get(acct)
+            if old is None or max(stamps) >= old[1]:
+                self._known[acct] = (rate, max(stamps))
+            self._known.move_to_end(acct)
+            while len(self._known) > self.MAX:
+                self._known.popitem(last=False)
 
 
 def parse_ts(text):
@@ -180,6 +224,32 @@ def _cut(s, per, n):
     return windows
 
 
+def direct(known, size, concurrency, since, until):
+    """Per account the windows [(since, until)] newest first of a ``since``
+    range read without its first page, from the densities `known` (per
+    account (rate, newest) or None); None when there is no ``since``, any
+    account's density is unknown or its range fits one page, or there are
+    more accounts than the pool holds (the read is then as without
+    densities: round 1, then windows).  The range is taken up to the newest
+    media seen (or ``until``); media posted since go in the newest window,
+    open above."""
+    if since is None or not known or any(k is None for k in known):
+        return None
+    spans = []
+    for rate, newest in known:
+        top = newest if until is None else min(until, newest)
+        spans.append(Span(top, top, rate, rate * max(0, top - since), since, until))
+    per, counts = window_counts([s.remaining for s in spans], size, concurrency)
+    if per is None or any(n <= 1 for n in counts):
+        return None
+    cuts = []
+    for s, n in zip(spans, counts):
+        ws = _cut(s, per, n)
+        ws[0] = (ws[0][0], until)       # the newest window is open above: media since the newest seen
+        cuts.append(ws)
+    return cuts
+
+
 def _min(a, b):
     return b if a is None else min(a, b)
 
@@ -203,11 +273,20 @@ class AccountScan:
         self.since, self.until = bound(since), bound(until)
         self.heads = None
         self.rest = None            # per account: its windows' results, once pulled
+        self.densities = getattr(client, "densities", None)
 
     def accounts_rows(self):
         """(account, iterator of its (object, how)): each iterator raises the
         account's own error (round 1 or a window) when it is reached."""
-        if len(self.accounts) > 1:
+        cuts = None
+        if self.densities is not None and self.accounts:
+            cuts = direct([self.densities.get(a) for a in self.accounts], self.size,
+                          self.client.max_concurrency, self.since, self.until)
+        if cuts is not None:            # the density is known: every window at once, no first page
+            self.heads = [Head([], "", None, True) for _ in self.accounts]
+            self.rest = self._read_windows([(i, (lo, hi, None, True)) for i, ws in enumerate(cuts)
+                                            for lo, hi in ws])
+        elif len(self.accounts) > 1:
             self.heads = self.client.map_concurrent(self.head, self.accounts, return_exceptions=True)
         for i, acct in enumerate(self.accounts):
             yield acct, self._rows(i)
@@ -218,6 +297,8 @@ class AccountScan:
         head = self.heads[i]
         if isinstance(head, BaseException):
             raise head
+        if self.densities is not None:
+            self.densities.note(self.accounts[i], head.items, self.size)
         seen = set()
         for obj in head.items:
             seen.add(obj.get("id"))
@@ -249,6 +330,10 @@ class AccountScan:
                 jobs.append((i, (self.since, self.until, h.after, h.how)))
             else:
                 jobs.extend((i, (lo, hi, None, h.how)) for lo, hi in ws)
+        return self._read_windows(jobs)
+
+    def _read_windows(self, jobs):
+        """Every job (account index, window) in one pool; per account the list of its windows' items."""
         results = self.client.map_concurrent(lambda job: self._window(self.accounts[job[0]], job[1]),
                                              jobs, return_exceptions=True)
         rest = [[] for _ in self.accounts]
@@ -271,6 +356,8 @@ class AccountScan:
                 query["after"] = after
             body, how = self.page(acct, query, expand)
             items.extend((obj, how) for obj in body.get("data", []))
+            if self.densities is not None:
+                self.densities.note(acct, body.get("data", []), self.size)
             if how == "rest":
                 expand = False
             paging = body.get("paging") or {}

@@ -196,3 +196,23 @@ def test_a_pool_that_holds_every_window_reads_an_account_in_two_rounds(ig):
     assert par["total"] <= seq["total"] + windows
     print("one account at MaxConcurrency 32: %d calls in %d rounds, %d windows, %d in flight"
           % (par["total"], par["rounds"], windows, par["max_in_flight"]))
+
+
+def test_a_since_range_of_an_account_read_before_goes_in_one_round(ig):
+    """The account's media density is remembered from a full page of an earlier read in the session
+    (ig_fdw.windows.Densities): a ``since`` range of more than a page is then cut into windows before its
+    first page, all in flight at once, in one round instead of two; same rows in the same order as paging
+    in turn.  In a fresh backend (density unknown) it is round 1's first page, then the windows."""
+    import datetime
+    since = datetime.datetime.fromtimestamp(ig.sandbox.now() - 90 * 86400, datetime.timezone.utc)
+    sql = MEDIA + " WHERE timestamp > '%s'" % since.strftime("%Y-%m-%d %H:%M:%S+00")
+    cold, first = run(ig, sql)
+    warm, again = run(ig, sql)
+    sequential, seq = run(ig, sql, concurrency=1)
+    assert warm == cold == sequential and 100 < len(warm) <= 400
+    assert first["rounds"] == 2 and again["rounds"] == 1 and again["max_in_flight"] > 1
+    # no round 1 (the account node with its first page): every call a since window of the media edge
+    assert all(c["template"] == "GET /{ig-user-id}/media" and "since=" in c["query"] for c in again["calls"])
+    assert again["total"] <= seq["total"] + len(windows_of(again))
+    print("90 days of media: cold %d calls in %d rounds, warm %d calls in %d rounds (in turn: %d)"
+          % (first["total"], first["rounds"], again["total"], again["rounds"], seq["total"]))

@@ -63,3 +63,49 @@ def test_the_windows_of_all_accounts_fit_the_pool_together():
     assert sum(1 if c is None else len(c) for c in cuts) <= 4
     assert windows.estimate(1800, 1, 100, 4) == (20, 2)
     assert windows.estimate(1800, 1, 100, 1) is None
+
+
+def test_a_known_density_cuts_a_since_range_before_its_first_page():
+    known = windows.Densities()
+    known.note("a", head(100, 3600, None).items, 100)           # a full page: one media an hour
+    rate, newest = known.get("a")
+    assert newest == NOW and abs(rate - 1 / 3600.0) < 1e-12
+    since = NOW - 10 * DAY                                      # about 240 media: more than a page
+    (cut,) = windows.direct([known.get("a")], 100, 4, since, None)
+    assert 2 <= len(cut) <= 4
+    assert cut[0][1] is None                                    # the newest window is open above
+    assert cut[-1][0] == since                                  # the oldest keeps the scan's since
+    for newer, older in zip(cut, cut[1:]):
+        assert older[1] == newer[0] + 1                         # bounds overlap by a second
+    until = NOW - DAY
+    (bounded,) = windows.direct([known.get("a")], 100, 4, since, until)
+    assert bounded[0][1] == until and all(hi <= until for _, hi in bounded)
+
+
+def test_without_a_known_density_or_past_one_page_the_read_starts_with_its_first_page():
+    known = windows.Densities()
+    known.note("short", head(40, 3600, None).items, 100)        # not a full page: nothing learnt
+    assert known.get("short") is None
+    known.note("a", head(100, 3600, None).items, 100)
+    assert windows.direct([known.get("a"), None], 100, 4, NOW - 10 * DAY, None) is None
+    assert windows.direct([known.get("a")], 100, 4, None, None) is None         # no since: no range
+    assert windows.direct([known.get("a")], 100, 4, NOW - 2 * DAY, None) is None  # ~48 media: one page
+    assert windows.direct([known.get("a")], 100, 1, NOW - 10 * DAY, None) is None  # MaxConcurrency 1
+
+
+def test_a_long_range_goes_in_as_many_windows_as_the_pool_holds_of_several_pages_each():
+    known = windows.Densities()
+    known.note("a", head(100, 3600, None).items, 100)
+    (cut,) = windows.direct([known.get("a")], 100, 4, NOW - 365 * DAY, None)   # about 88 pages
+    assert len(cut) == 4 and cut[-1][0] == NOW - 365 * DAY
+
+
+def test_densities_are_bounded_and_the_newest_page_rate_wins():
+    known = windows.Densities()
+    known.note("a", head(100, 3600, None).items, 100)
+    older = [dict(o, timestamp=_fmt(NOW - 200 * 3600 - i * 60)) for i, o in enumerate(head(100, 1, None).items)]
+    known.note("a", older, 100)                                 # an older page: the newest rate is kept
+    assert abs(known.get("a")[0] - 1 / 3600.0) < 1e-12
+    for i in range(windows.Densities.MAX + 5):
+        known.note(str(i), head(100, 60, None).items, 100)
+    assert known.get("a") is None and len(known._known) == windows.Densities.MAX
