@@ -36,7 +36,7 @@ page, it goes as above.
 Window sizes come from the density of the first page and the remaining
 count (media_count less the first page, or the density times the rest of a
 ``since`` range).  Every window but the oldest is sized to fill k - 1/2
-pages (3/4 of a page when k is 1: `_fill`), k the fewest pages per
+pages (4/5 of a page when k is 1: `_fill`), k the fewest pages per
 window that lets all accounts' windows run at once: windows of equal page counts end together (a window with one page more
 than the others would page on alone, one round per page).
 """
@@ -172,10 +172,10 @@ def window_counts(remaining, size, concurrency):
 def _fill(k):
     """Pages of rows a window of k pages is sized for: k - 1/2, so that the
     density may be off by half a page either way and the windows still end
-    together; but 3/4 for one-page windows (the pool then holds every
+    together; but 4/5 for one-page windows (the pool then holds every
     window at once, the whole read in 2 rounds), where half a page would
     double the calls for a margin a page rarely needs."""
-    return 0.75 if k == 1 else k - 0.5
+    return 0.8 if k == 1 else k - 0.5
 
 
 def estimate(rows, accounts, size, concurrency):

@@ -216,3 +216,18 @@ def test_a_since_range_of_an_account_read_before_goes_in_one_round(ig):
     assert again["total"] <= seq["total"] + len(windows_of(again))
     print("90 days of media: cold %d calls in %d rounds, warm %d calls in %d rounds (in turn: %d)"
           % (first["total"], first["rounds"], again["total"], again["rounds"], seq["total"]))
+
+
+def test_a_pool_that_holds_every_window_reads_two_accounts_in_two_rounds(ig):
+    """MaxConcurrency 32: the 1,700 and 750 media after the two first pages go in 32 one-page windows all
+    in flight at once: round 1 (both accounts' first pages side by side), then one more round (the
+    issue's 27 -> 2)."""
+    a, b = ig.sandbox.accounts[:2]
+    sql = MEDIA + " WHERE business_account_id IN ('%s', '%s')" % (a, b)
+    sequential, seq = run(ig, sql, concurrency=1)
+    split, par = run(ig, sql, concurrency=32)
+    assert split == sequential and len(split) == 1800 + 850
+    assert depth(par) == 2 and par["rounds"] == 2 and par["max_in_flight"] > 8
+    assert par["total"] <= seq["total"] + len(windows_of(par))
+    print("two accounts at MaxConcurrency 32: %d calls in %d rounds, %d windows, %d in flight"
+          % (par["total"], par["rounds"], len(windows_of(par)), par["max_in_flight"]))
