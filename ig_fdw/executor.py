@@ -557,9 +557,7 @@ def expanded_parent_rows(parent_plan, ctx, name, spec, fallback=None, prefetch=T
         try:
             yield from _expanded_account(parent_plan, acct, first, page, name)
         except GraphError as err:
-            if not (isinstance(err, (NotFound, InvalidParameter)) or err.code in (100, 2500)):
-                raise
-            raise _account_error(ctx, acct, err) from None
+            raise _edge_error(ctx, acct, err) from None
 
 
 def _windowed_parents(parent_plan, ctx, scan, name):
